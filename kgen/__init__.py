@@ -1,0 +1,22 @@
+"""kgen: deep generative models on Keras 3.
+
+One code base for the TensorFlow, JAX and PyTorch backends. Choose the backend
+with the ``KERAS_BACKEND`` environment variable *before* importing kgen (or
+Keras).
+"""
+
+__version__ = "0.1.0"
+
+from kgen import (
+    backend,
+    callbacks,
+    data,
+    distributions,
+    evaluation,
+    layers,
+    losses,
+    models,
+    sampling,
+    viz,
+)
+from kgen.api_export import registered_objects

@@ -1,0 +1,6 @@
+import jax
+import jax.numpy as jnp
+
+
+def input_gradients(fn, x):
+    return jax.grad(lambda value: jnp.sum(fn(value)))(jnp.asarray(x))

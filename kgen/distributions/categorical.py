@@ -1,0 +1,3 @@
+"""categorical distributions."""
+
+__all__ = []

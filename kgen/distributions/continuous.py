@@ -1,0 +1,3 @@
+"""continuous distributions."""
+
+__all__ = []

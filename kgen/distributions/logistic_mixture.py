@@ -1,0 +1,3 @@
+"""logistic_mixture distributions."""
+
+__all__ = []

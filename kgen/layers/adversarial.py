@@ -1,0 +1,3 @@
+"""adversarial layers."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""autoregressive layers."""
+
+__all__ = []

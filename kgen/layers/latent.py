@@ -1,0 +1,3 @@
+"""latent layers."""
+
+__all__ = []

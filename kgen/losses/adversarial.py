@@ -1,0 +1,3 @@
+"""GAN objectives and penalties."""
+
+__all__ = []

@@ -1,0 +1,23 @@
+"""Likelihood units."""
+
+import math
+
+import keras
+
+
+def nats_to_bits_per_dim(log_likelihood_nats, num_dims):
+    """Convert per-example log-likelihoods (nats) to bits per dimension.
+
+    ``bits/dim = -log p(x) / (num_dims * ln 2)``; works on floats, NumPy arrays
+    and backend tensors.
+
+    Args:
+        log_likelihood_nats: log p(x) per example, in nats.
+        num_dims: number of dimensions of one example (e.g. H * W * C).
+    """
+    return -log_likelihood_nats / (num_dims * math.log(2.0))
+
+
+def bits_per_dim(log_likelihood_nats, num_dims):
+    """Mean bits per dimension of a batch of per-example log-likelihoods."""
+    return keras.ops.mean(nats_to_bits_per_dim(log_likelihood_nats, num_dims))

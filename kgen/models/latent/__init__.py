@@ -1,0 +1,3 @@
+"""latent models."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Sampling utilities: latent interpolation, truncation, autoregressive loops."""
+
+from kgen.sampling.interpolation import interpolate, lerp, slerp
