@@ -3,3 +3,5 @@
 from kgen.layers.adversarial import *
 from kgen.layers.autoregressive import *
 from kgen.layers.latent import *
+from kgen.layers.pixel_rnn import *
+from kgen.layers.pixelcnn_plus_plus import *

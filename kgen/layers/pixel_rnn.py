@@ -1,0 +1,3 @@
+"""PixelRNN layers: Row LSTM and Diagonal BiLSTM."""
+
+__all__ = []

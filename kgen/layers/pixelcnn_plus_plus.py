@@ -1,0 +1,3 @@
+"""PixelCNN++ layers."""
+
+__all__ = []
