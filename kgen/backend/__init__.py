@@ -42,3 +42,15 @@ def input_gradients(fn, x):
         A tensor shaped like ``x``.
     """
     return _impl.input_gradients(fn, x)
+
+
+def compile_function(fn):
+    """Compile a pure tensor function for inference loops (sampling).
+
+    JAX: ``jax.jit``; TensorFlow: ``tf.function`` (graph mode); torch: the
+    function runs eagerly under ``torch.no_grad()`` (``torch.compile`` costs
+    more than it saves for short CPU loops). ``fn`` must take and return
+    tensors (or nested structures of them) and must not update Keras
+    variables: draw random numbers before the call and pass them in.
+    """
+    return _impl.compile_function(fn)

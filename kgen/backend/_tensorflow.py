@@ -7,3 +7,7 @@ def input_gradients(fn, x):
         tape.watch(x)
         y = tf.reduce_sum(fn(x))
     return tape.gradient(y, x)
+
+
+def compile_function(fn):
+    return tf.function(fn, reduce_retracing=True)
