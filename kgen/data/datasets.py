@@ -1,0 +1,445 @@
+"""Image data sets: embedded, Debian-packaged, cached and online.
+
+Every loader returns ``(images, labels)`` with images NHWC ``uint8`` in
+[0, 255] and labels ``int64``; convert to a model's pixel convention with
+the functions in `kgen.data.transforms`.
+"""
+
+import os
+
+import numpy as np
+
+from kgen.data.idx import read_idx
+
+# Where the Debian/Ubuntu package `dataset-fashion-mnist` installs its files.
+FASHION_MNIST_DEBIAN_DIR = "/usr/share/datasets/fashion-mnist"
+
+_FASHION_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+DIGITS_NUM_TEST = 300
+DIGITS_SPLIT_SEED = 0
+COLOR_PATCH_SIZES = (8, 16, 32)
+_COLOR_CROP = 32
+_COLOR_PER_PHOTO = {"train": 1024, "test": 256}
+_COLOR_TEST_COLUMN = 480  # train crops lie left of this column, test crops right
+_COLOR_SEEDS = {"train": 0, "test": 1}
+
+_KERAS_DATASETS = ("mnist", "cifar10", "cifar100")
+
+# name -> one-line description (``kgen list`` prints these)
+DATASETS = {
+    "digits": "scikit-learn's 8x8 handwritten digits (1,797 images, 10 classes), "
+    "embedded; 1,497 train / 300 test",
+    "fashion_mnist": "Fashion-MNIST 28x28 (60,000 / 10,000, 10 classes); offline "
+    "from the Debian package dataset-fashion-mnist",
+    "color_patches": "RGB patches (8/16/32 px) from scikit-learn's two sample "
+    "photographs, embedded; 2,048 train / 512 test, label = photograph",
+    "mnist": "MNIST 28x28 via keras.datasets (needs the network once)",
+    "cifar10": "CIFAR-10 32x32x3 via keras.datasets (needs the network once)",
+    "cifar100": "CIFAR-100 32x32x3 via keras.datasets (needs the network once)",
+}
+
+_SPLITS = ("train", "test", "all")
+
+
+def available():
+    """Names that `load` accepts directly (any tensorflow-datasets name works too).
+
+    Returns:
+        A list of data set names.
+
+    Example:
+
+    >>> "digits" in available()
+    True
+    """
+    return list(DATASETS)
+
+
+def _check_split(split):
+    if split not in _SPLITS:
+        raise ValueError(
+            f"split must be one of {', '.join(map(repr, _SPLITS))}; received {split!r}."
+        )
+
+
+def _check_image_size(image_size):
+    if image_size is None:
+        return None
+    if isinstance(image_size, (tuple, list)):
+        size = tuple(image_size)
+    else:
+        size = (image_size, image_size)
+    if len(size) != 2 or any(
+        isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1
+        for s in size
+    ):
+        raise ValueError(
+            "image_size must be a positive integer or a (height, width) pair; "
+            f"received {image_size!r}."
+        )
+    return tuple(int(s) for s in size)
+
+
+def resize_images(images, image_size):
+    """Resize a ``uint8`` NHWC batch with Pillow's bilinear filter.
+
+    Args:
+        images: ``uint8`` array of shape (N, H, W, C) with C = 1 or 3.
+        image_size: an integer (square) or ``(height, width)``.
+
+    Returns:
+        ``uint8`` array of shape (N, height, width, C).
+
+    Raises:
+        ValueError: for a bad ``image_size``.
+    """
+    from PIL import Image
+
+    height, width = _check_image_size(image_size)
+    if images.shape[1:3] == (height, width):
+        return images
+    out = np.empty((len(images), height, width, images.shape[-1]), dtype=np.uint8)
+    for index, image in enumerate(images):
+        picture = Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image)
+        resized = np.asarray(picture.resize((width, height), Image.BILINEAR))
+        out[index] = resized.reshape(height, width, -1)
+    return out
+
+
+def _finish(images, labels, image_size):
+    if image_size is not None:
+        images = resize_images(images, image_size)
+    return np.ascontiguousarray(images, dtype=np.uint8), np.asarray(
+        labels, dtype=np.int64
+    ).reshape(-1)
+
+
+# ----------------------------------------------------------------- digits
+
+
+def _digits_split_indices():
+    """Fixed stratified split of the 1,797 digits: (train_indices, test_indices).
+
+    Within each class the examples are shuffled with
+    ``numpy.random.default_rng(0)``; the first examples of each class go to
+    the test split, as many as the class's share of 300 (largest remainder
+    rounding), so the test split has 300 images with the class frequencies of
+    the whole set. Both index lists are sorted.
+    """
+    from sklearn.datasets import load_digits
+
+    labels = load_digits().target
+    classes, counts = np.unique(labels, return_counts=True)
+    exact = DIGITS_NUM_TEST * counts / counts.sum()
+    quota = np.floor(exact).astype(int)
+    remainder_order = np.argsort(-(exact - quota), kind="stable")
+    quota[remainder_order[: DIGITS_NUM_TEST - quota.sum()]] += 1
+    rng = np.random.default_rng(DIGITS_SPLIT_SEED)
+    test = []
+    for cls, count in zip(classes, quota):
+        members = np.flatnonzero(labels == cls)
+        test.extend(rng.permutation(members)[:count])
+    test = np.sort(np.asarray(test))
+    train = np.setdiff1d(np.arange(len(labels)), test)
+    return train, test
+
+
+def _load_digits(split, image_size):
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    # 17 grey levels 0..16 -> [0, 255]: round(v * 255 / 16)
+    images = np.round(bunch.images * (255.0 / 16.0)).astype(np.uint8)[..., None]
+    labels = bunch.target
+    if split != "all":
+        train, test = _digits_split_indices()
+        keep = train if split == "train" else test
+        images, labels = images[keep], labels[keep]
+    return _finish(images, labels, image_size)
+
+
+# ---------------------------------------------------------- fashion_mnist
+
+
+def _keras_home():
+    return os.environ.get("KERAS_HOME") or os.path.join(
+        os.path.expanduser("~"), ".keras"
+    )
+
+
+def _find_file(directory, stem):
+    for name in (stem + ".gz", stem):
+        path = os.path.join(directory, name)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def _read_fashion_dir(directory, split):
+    splits = ("train", "test") if split == "all" else (split,)
+    parts = []
+    for part in splits:
+        paths = [_find_file(directory, stem) for stem in _FASHION_FILES[part]]
+        if None in paths:
+            return None
+        images, labels = (read_idx(path) for path in paths)
+        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+            raise ValueError(
+                f"Fashion-MNIST files in {directory} do not match: images with "
+                f"shape {images.shape} and labels with shape {labels.shape}; "
+                "expected (N, 28, 28) and (N,)."
+            )
+        parts.append((images, labels))
+    images = np.concatenate([p[0] for p in parts])[..., None]
+    labels = np.concatenate([p[1] for p in parts])
+    return images, labels
+
+
+def _fashion_missing_message(tried):
+    listing = "\n".join(f"  - {place}" for place in tried)
+    return (
+        "Fashion-MNIST was not found. Looked in:\n"
+        f"{listing}\n"
+        "Get it offline from the Debian/Ubuntu package:\n"
+        "  sudo apt-get install dataset-fashion-mnist\n"
+        f"(files in {FASHION_MNIST_DEBIAN_DIR}), or pass "
+        "data_dir=DIRECTORY holding train-images-idx3-ubyte.gz, "
+        "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and "
+        "t10k-labels-idx1-ubyte.gz (gzip or plain), or run "
+        "keras.datasets.fashion_mnist.load_data() once with a network."
+    )
+
+
+def _keras_load_data(name):
+    """Call ``keras.datasets.<name>.load_data()`` (tests monkeypatch this)."""
+    import keras
+
+    return getattr(keras.datasets, name).load_data()
+
+
+def _load_fashion_mnist(split, image_size, data_dir):
+    tried = []
+    if data_dir is not None:
+        # an explicit directory is the only place looked at
+        found = _read_fashion_dir(os.fspath(data_dir), split)
+        if found is None:
+            raise FileNotFoundError(
+                _fashion_missing_message([f"data_dir={os.fspath(data_dir)}"])
+            )
+        return _finish(*found, image_size)
+    for directory in (
+        FASHION_MNIST_DEBIAN_DIR,
+        os.path.join(_keras_home(), "datasets", "fashion-mnist"),
+    ):
+        tried.append(directory)
+        if os.path.isdir(directory):
+            found = _read_fashion_dir(directory, split)
+            if found is not None:
+                return _finish(*found, image_size)
+    tried.append("keras.datasets.fashion_mnist.load_data() (download)")
+    try:
+        (x_train, y_train), (x_test, y_test) = _keras_load_data("fashion_mnist")
+    except Exception as error:  # noqa: BLE001 - keras raises a bare Exception offline
+        raise FileNotFoundError(
+            _fashion_missing_message(tried) + f"\nThe download failed: {error}"
+        ) from error
+    return _select_split(x_train, y_train, x_test, y_test, split, image_size)
+
+
+# ------------------------------------------------------------- online sets
+
+
+def _select_split(x_train, y_train, x_test, y_test, split, image_size):
+    if split == "train":
+        images, labels = x_train, y_train
+    elif split == "test":
+        images, labels = x_test, y_test
+    else:
+        images = np.concatenate([x_train, x_test])
+        labels = np.concatenate([np.reshape(y_train, -1), np.reshape(y_test, -1)])
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[..., None]
+    return _finish(images, labels, image_size)
+
+
+def _offline_message(name, error):
+    return (
+        f"Could not get the data set {name!r}: {error}\n"
+        "It needs a network connection the first time (later loads use the "
+        "cache in ~/.keras/datasets or ~/tensorflow_datasets). Offline, use "
+        "an embedded data set instead: 'digits' or 'color_patches', or "
+        "'fashion_mnist' from the Debian package dataset-fashion-mnist."
+    )
+
+
+def _load_keras_dataset(name, split, image_size):
+    try:
+        (x_train, y_train), (x_test, y_test) = _keras_load_data(name)
+    except Exception as error:  # noqa: BLE001 - keras raises a bare Exception offline
+        raise RuntimeError(_offline_message(name, error)) from error
+    return _select_split(x_train, y_train, x_test, y_test, split, image_size)
+
+
+def _import_tfds():
+    """Import tensorflow_datasets (tests monkeypatch this)."""
+    import tensorflow_datasets
+
+    return tensorflow_datasets
+
+
+def _load_tfds(name, split, image_size, data_dir):
+    try:
+        tfds = _import_tfds()
+    except ImportError as error:
+        raise RuntimeError(
+            f"Unknown data set {name!r}. Built in: {', '.join(available())}. "
+            "Other names are looked up in tensorflow-datasets, which is not "
+            "installed: pip install 'kgen[datasets]' (or tensorflow-datasets)."
+        ) from error
+    tfds_split = "train+test" if split == "all" else split
+    try:
+        images, labels = tfds.as_numpy(
+            tfds.load(
+                name,
+                split=tfds_split,
+                as_supervised=True,
+                batch_size=-1,
+                data_dir=None if data_dir is None else os.fspath(data_dir),
+            )
+        )
+    except Exception as error:  # noqa: BLE001 - tfds raises many kinds offline
+        raise RuntimeError(_offline_message(name, error)) from error
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        raise ValueError(
+            f"tensorflow-datasets {name!r} gives {images.dtype} images; kgen.data "
+            "loads uint8 image data sets only."
+        )
+    if images.ndim == 3:
+        images = images[..., None]
+    return _finish(images, labels, image_size)
+
+
+# ----------------------------------------------------------- color patches
+
+
+def _load_color_patches(split, image_size):
+    from PIL import Image
+    from sklearn.datasets import load_sample_images
+
+    size = 16 if image_size is None else image_size
+    if size not in COLOR_PATCH_SIZES:
+        raise ValueError(
+            f"color_patches comes in image_size 8, 16 or 32; received {image_size!r}."
+        )
+    photos = load_sample_images().images  # china.jpg, flower.jpg
+    splits = ("train", "test") if split == "all" else (split,)
+    images, labels = [], []
+    for part in splits:
+        rng = np.random.default_rng(_COLOR_SEEDS[part])
+        for label, photo in enumerate(photos):
+            height, width = photo.shape[:2]
+            # train crops: columns [0, 480); test crops: columns [480, 640)
+            low, high = (
+                (0, _COLOR_TEST_COLUMN - _COLOR_CROP)
+                if part == "train"
+                else (_COLOR_TEST_COLUMN, width - _COLOR_CROP)
+            )
+            count = _COLOR_PER_PHOTO[part]
+            rows = rng.integers(0, height - _COLOR_CROP + 1, count)
+            cols = rng.integers(low, high + 1, count)
+            for row, col in zip(rows, cols):
+                crop = photo[row : row + _COLOR_CROP, col : col + _COLOR_CROP]
+                if size != _COLOR_CROP:
+                    # box filter = average of each (32/size)^2 block
+                    crop = np.asarray(
+                        Image.fromarray(crop).resize((size, size), Image.BOX)
+                    )
+                images.append(crop)
+                labels.append(label)
+    return _finish(np.stack(images), np.asarray(labels), None)
+
+
+# ------------------------------------------------------------------- load
+
+
+def load(name, split="train", *, image_size=None, data_dir=None):
+    """Load an image data set as ``(images, labels)``.
+
+    Images are NHWC ``uint8`` in [0, 255]; labels are ``int64`` class
+    indices. Convert with `to_unit_float` (VAEs), `to_signed_float` (GANs)
+    or `quantize` (autoregressive models).
+
+    Data sets:
+
+    * ``"digits"``: scikit-learn's bundled 8x8 digits, 17 grey levels (0..16)
+      scaled with ``round(v * 255 / 16)``; `quantize` with 17 levels gives
+      the original values back. A fixed split, stratified by class:
+      1,497 train and 300 test images (seed 0). Works offline.
+    * ``"fashion_mnist"``: 60,000 train and 10,000 test 28x28 images. Looked
+      for in ``data_dir`` if given (only there), else in
+      ``/usr/share/datasets/fashion-mnist`` (Debian package
+      ``dataset-fashion-mnist``), else in Keras's cache
+      ``~/.keras/datasets/fashion-mnist``, else downloaded by
+      ``keras.datasets``.
+    * ``"color_patches"``: RGB patches for offline colour models: 32x32
+      crops at fixed random positions of scikit-learn's two sample
+      photographs, box-filtered to ``image_size`` (8, 16 or 32; default 16).
+      1,024 train crops per photograph from columns 0-479 and 256 test
+      crops per photograph from columns 480-639, so the splits share no
+      pixel. The label is the photograph (0: china.jpg, 1: flower.jpg).
+    * ``"mnist"``, ``"cifar10"``, ``"cifar100"``: through
+      ``keras.datasets`` (network on first use, then cached).
+    * any other name: through ``tensorflow_datasets`` (optional extra
+      ``kgen[datasets]``), ``data_dir`` passed on.
+
+    Args:
+        name: data set name; see `available`.
+        split: ``"train"``, ``"test"`` or ``"all"`` (train then test).
+        image_size: resize to this size (integer or ``(height, width)``) with
+            Pillow's bilinear filter; ``None`` keeps the native size.
+        data_dir: directory to read from (Fashion-MNIST IDX files, or the
+            tensorflow-datasets directory).
+
+    Returns:
+        ``(images, labels)``: ``uint8`` array (N, H, W, C) and ``int64``
+        array (N,).
+
+    Raises:
+        ValueError: for a bad split or image size, or a corrupt file.
+        FileNotFoundError: Fashion-MNIST is neither on disk nor downloadable;
+            the message says how to get it.
+        RuntimeError: an online data set cannot be fetched (offline) or
+            tensorflow-datasets is missing.
+
+    Example:
+
+    >>> images, labels = load("digits")
+    >>> images.shape, images.dtype, labels.dtype
+    ((1497, 8, 8, 1), dtype('uint8'), dtype('int64'))
+    """
+    _check_split(split)
+    size = _check_image_size(image_size)
+    if not isinstance(name, str) or not name:
+        raise ValueError(
+            f"name must be a data set name such as {', '.join(available())}; "
+            f"received {name!r}."
+        )
+    if name == "digits":
+        return _load_digits(split, size)
+    if name == "fashion_mnist":
+        return _load_fashion_mnist(split, size, data_dir)
+    if name == "color_patches":
+        if size is not None and size[0] != size[1]:
+            raise ValueError(
+                f"color_patches is square; received image_size={image_size!r}."
+            )
+        return _load_color_patches(split, None if size is None else size[0])
+    if name in _KERAS_DATASETS:
+        return _load_keras_dataset(name, split, size)
+    return _load_tfds(name, split, size, data_dir)
