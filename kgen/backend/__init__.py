@@ -54,3 +54,54 @@ def compile_function(fn):
     variables: draw random numbers before the call and pass them in.
     """
     return _impl.compile_function(fn)
+
+
+class Phase:
+    """One optimizer update inside a multi-optimizer training step.
+
+    Args:
+        loss_fn: zero-argument callable written with ``keras.ops`` that returns
+            ``(loss, logs)``: a scalar loss and a dict of scalar tensors to log.
+            It reads the current values of the model's variables, so a phase
+            sees the updates made by the phases before it.
+        variables: the trainable variables this phase updates.
+        optimizer: the optimizer applied to their gradients (its ``scale_loss``
+            is applied to the loss, so a ``LossScaleOptimizer`` works).
+        after: optional zero-argument callable run after the update, for
+            projections such as WGAN weight clipping or an EMA of weights; it
+            may ``assign`` to any model variable.
+    """
+
+    def __init__(self, loss_fn, variables, optimizer, after=None):
+        self.loss_fn = loss_fn
+        self.variables = list(variables)
+        self.optimizer = optimizer
+        self.after = after
+
+
+def multi_optimizer_train_step(model, *args):
+    """A training step made of several optimizer updates, on any backend.
+
+    Call it from ``train_step``: ``return kgen.backend.multi_optimizer_train_step(
+    self, *args)`` (JAX passes ``(state, data)``, TensorFlow and torch pass
+    ``(data,)``). The model provides:
+
+    - ``model.training_phases(data)``: a list of ``Phase`` objects, run in
+      order (e.g. ``n_critic`` discriminator phases, then a generator phase);
+    - ``model.optimizer``: an optimizer whose ``variables`` include those of
+      every phase's optimizer, so that JAX's ``fit`` carries all their state
+      (see ``kgen.models.adversarial.OptimizerGroup``); its ``iterations`` is
+      advanced once per step;
+    - ``model.update_training_metrics(logs)``: updates the metric trackers from
+      the merged phase logs and returns the dict of results to report.
+
+    On JAX the step is stateless: every phase runs inside a
+    ``keras.StatelessScope`` over the values in ``state``, gradients come from
+    ``jax.grad`` and updates from ``optimizer.stateless_apply``; the new state
+    is returned. TensorFlow uses ``tf.GradientTape``; torch uses ``backward``
+    and applies the updates under ``torch.no_grad()``.
+
+    Returns:
+        On TensorFlow and torch the logs dict; on JAX ``(logs, state)``.
+    """
+    return _impl.multi_optimizer_train_step(model, *args)

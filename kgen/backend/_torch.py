@@ -18,3 +18,28 @@ def compile_function(fn):
             return fn(*args, **kwargs)
 
     return run
+
+
+def multi_optimizer_train_step(model, data):
+    logs = {}
+    for phase in model.training_phases(data):
+        # Gradients accumulate in `.grad`; clear every variable of the model,
+        # since a phase's loss may also reach variables it does not update.
+        for variable in model.trainable_variables:
+            variable.value.grad = None
+        loss, phase_logs = phase.loss_fn()
+        phase.optimizer.scale_loss(loss).backward()
+        grads = [
+            torch.zeros_like(v.value) if v.value.grad is None else v.value.grad
+            for v in phase.variables
+        ]
+        with torch.no_grad():
+            phase.optimizer.apply(grads, phase.variables)
+            if phase.after is not None:
+                phase.after()
+        logs.update({k: v.detach() for k, v in phase_logs.items()})
+    for variable in model.trainable_variables:
+        variable.value.grad = None
+    with torch.no_grad():
+        model.optimizer.iterations.assign_add(1)
+        return model.update_training_metrics(logs)

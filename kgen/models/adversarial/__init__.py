@@ -1,3 +1,21 @@
 """adversarial models."""
 
-__all__ = []
+from kgen.models.adversarial.gan import (
+    GAN,
+    WGAN,
+    WGANGP,
+    ConditionalGAN,
+    OptimizerGroup,
+)
+from kgen.models.adversarial.networks import dcgan, dcgan_networks, mlp_networks
+
+__all__ = [
+    "GAN",
+    "WGAN",
+    "WGANGP",
+    "ConditionalGAN",
+    "OptimizerGroup",
+    "dcgan",
+    "dcgan_networks",
+    "mlp_networks",
+]
