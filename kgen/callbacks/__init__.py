@@ -1,3 +1,4 @@
-"""Training callbacks: NaN guard, sample grids, EMA of weights, ..."""
+"""Training callbacks: NaN guard, sample grids, reconstructions, traversals."""
 
+from kgen.callbacks.images import LatentTraversal, ReconstructionGrid, SampleGrid
 from kgen.callbacks.nan_guard import NonFiniteLossError, StopOnNaN

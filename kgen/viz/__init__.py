@@ -1,3 +1,9 @@
 """Image grids and plots written as PNG files (Pillow only, no matplotlib)."""
 
-from kgen.viz.grid import image_grid, save_image_grid
+from kgen.viz.grid import (
+    image_grid,
+    save_image_grid,
+    save_interpolation_strip,
+    save_traversal_grid,
+)
+from kgen.viz.scatter import PALETTE, save_scatter_png, scatter_image

@@ -1,6 +1,7 @@
 """Tile a batch of images into one picture."""
 
 import math
+import os
 
 import numpy as np
 
@@ -54,29 +55,116 @@ def image_grid(images, num_columns=None, padding=1, value_range=None, pad_value=
     )
     for index in range(n):
         r, col = divmod(index, num_columns)
-        grid[r * (h + padding) : r * (h + padding) + h,
-             col * (w + padding) : col * (w + padding) + w] = images[index]
+        grid[
+            r * (h + padding) : r * (h + padding) + h,
+            col * (w + padding) : col * (w + padding) + w,
+        ] = images[index]
     return grid
+
+
+def _save_uint8(path, picture_array, scale=1):
+    """Write a uint8 (H, W) or (H, W, C) array as PNG, enlarged ``scale`` times."""
+    from PIL import Image
+
+    if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 1:
+        raise ValueError(f"scale must be a positive integer; received {scale!r}.")
+    if picture_array.ndim == 3 and picture_array.shape[-1] == 1:
+        picture_array = picture_array[..., 0]
+    picture = Image.fromarray(picture_array)
+    if scale != 1:
+        picture = picture.resize(
+            (picture.width * scale, picture.height * scale), Image.NEAREST
+        )
+    directory = os.path.dirname(os.path.abspath(os.fspath(path)))
+    os.makedirs(directory, exist_ok=True)
+    picture.save(path)
+    return path
 
 
 def save_image_grid(path, images, num_columns=None, scale=1, **kwargs):
     """Save ``image_grid(images, ...)`` as a PNG at ``path``; return the path.
 
-    ``scale`` enlarges each pixel (nearest neighbour) for small images.
+    Args:
+        path: destination PNG; missing directories are created.
+        images: batch (N, H, W[, C]); see `image_grid`.
+        num_columns: images per row (default: square-ish grid).
+        scale: integer enlargement of each pixel (nearest neighbour), for
+            small images.
+        **kwargs: ``padding``, ``value_range``, ``pad_value`` of `image_grid`.
+
+    Returns:
+        ``path``.
+
+    Example:
+
+    >>> save_image_grid("samples.png", np.zeros((16, 8, 8, 1)), scale=4)  # doctest: +SKIP
+    'samples.png'
     """
-    import os
-
-    from PIL import Image
-
     grid = image_grid(images, num_columns=num_columns, **kwargs)
-    if grid.shape[-1] == 1:
-        grid = grid[..., 0]
-    picture = Image.fromarray(grid)
-    if scale != 1:
-        picture = picture.resize(
-            (picture.width * scale, picture.height * scale), Image.NEAREST
+    return _save_uint8(path, grid, scale)
+
+
+def save_traversal_grid(path, images, scale=1, **kwargs):
+    """Save a (rows, columns, H, W[, C]) array as one grid, row by row.
+
+    The layout of a latent traversal: row ``i`` varies latent dimension
+    ``dims[i]`` over the columns' values (or any other 2-D arrangement).
+
+    Args:
+        path: destination PNG.
+        images: array of shape (rows, columns, H, W) or
+            (rows, columns, H, W, C).
+        scale: integer enlargement of each pixel.
+        **kwargs: ``padding``, ``value_range``, ``pad_value`` of `image_grid`.
+
+    Returns:
+        ``path``.
+
+    Raises:
+        ValueError: for an array of another rank.
+
+    Example:
+
+    >>> save_traversal_grid("traversal.png", np.zeros((4, 7, 8, 8, 1)))  # doctest: +SKIP
+    'traversal.png'
+    """
+    images = np.asarray(images)
+    if images.ndim not in (4, 5):
+        raise ValueError(
+            "Expected images with shape (rows, columns, H, W) or (rows, columns, "
+            f"H, W, C); received shape {images.shape}."
         )
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    picture.save(path)
-    return path
+    rows, columns = images.shape[:2]
+    flat = images.reshape((rows * columns,) + images.shape[2:])
+    return save_image_grid(path, flat, num_columns=columns, scale=scale, **kwargs)
+
+
+def save_interpolation_strip(path, images, scale=1, **kwargs):
+    """Save images (N, H, W[, C]) side by side in one row, e.g. an interpolation.
+
+    A batch of strips (rows, N, H, W[, C]) gives one strip per row.
+
+    Args:
+        path: destination PNG.
+        images: (N, H, W[, C]) for one strip or (rows, N, H, W[, C]) for
+            several (a rank-4 array is read as one strip of colour images when
+            its last axis has 1 or 3 channels).
+        scale: integer enlargement of each pixel.
+        **kwargs: ``padding``, ``value_range``, ``pad_value`` of `image_grid`.
+
+    Returns:
+        ``path``.
+
+    Example:
+
+    >>> from kgen.sampling.interpolation import lerp  # doctest: +SKIP
+    >>> save_interpolation_strip("strip.png", model.decode(lerp(z0, z1, 8)))  # doctest: +SKIP
+    'strip.png'
+    """
+    images = np.asarray(images)
+    one_strip = images.ndim == 3 or (images.ndim == 4 and images.shape[-1] in (1, 3))
+    if one_strip:
+        return save_image_grid(
+            path, images, num_columns=len(images), scale=scale, **kwargs
+        )
+    return save_traversal_grid(path, images, scale=scale, **kwargs)

@@ -1,0 +1,215 @@
+"""Callbacks that save pictures of what a model generates while it trains.
+
+Each one calls a verb of the model (`sample`, `reconstruct`, `traverse`)
+every ``every_n_epochs`` epochs and writes a PNG named after the epoch,
+counted from 1 like Keras's progress bar: ``samples_epoch_001.png`` after
+the first epoch.
+"""
+
+import os
+
+import keras
+import numpy as np
+
+from kgen.validation import check_positive_int, to_numpy
+from kgen.viz.grid import save_image_grid, save_traversal_grid
+
+
+def _value_range(model, images, value_range):
+    """The pixel range of a model's outputs for the grid writer.
+
+    Integer outputs of a model with ``num_levels`` (autoregressive models)
+    span ``[0, num_levels - 1]``; otherwise `kgen.viz.image_grid` infers it.
+    """
+    if value_range is not None:
+        return value_range
+    num_levels = getattr(model, "num_levels", None)
+    if np.issubdtype(images.dtype, np.integer) and num_levels:
+        return (0, int(num_levels) - 1)
+    return None
+
+
+class _EveryNEpochs(keras.callbacks.Callback):
+    def __init__(self, directory, every_n_epochs, scale, value_range):
+        super().__init__()
+        self.directory = os.fspath(directory)
+        self.every_n_epochs = check_positive_int(every_n_epochs, "every_n_epochs")
+        self.scale = check_positive_int(scale, "scale")
+        self.value_range = value_range
+        self.paths = []
+
+    def _due(self, epoch):
+        return (epoch + 1) % self.every_n_epochs == 0
+
+    def _path(self, stem, epoch):
+        return os.path.join(self.directory, f"{stem}_epoch_{epoch + 1:03d}.png")
+
+    def _require(self, verb):
+        if not callable(getattr(self.model, verb, None)):
+            raise TypeError(
+                f"{type(self).__name__} needs a model with a {verb}() method; "
+                f"{type(self.model).__name__} has none."
+            )
+
+
+class SampleGrid(_EveryNEpochs):
+    """Save a grid of ``model.sample(num_samples, seed=seed, ...)`` per epoch.
+
+    The same ``seed`` every time shows how the same random draws turn into
+    images as training goes on. Files: ``samples_epoch_{epoch:03d}.png``.
+
+    Args:
+        directory: where to write the PNG files (created if missing).
+        every_n_epochs: save after epochs ``n, 2n, ...``.
+        num_samples: images per grid.
+        seed: integer seed passed to ``sample``.
+        scale: integer enlargement of each pixel in the PNG.
+        value_range: pixel range of the samples, e.g. ``(-1, 1)``; inferred
+            when None (integers of a model with ``num_levels``:
+            ``[0, num_levels - 1]``).
+        **sample_kwargs: more keyword arguments for ``sample``
+            (``conditions=``, ``temperature=``, ...).
+
+    Raises:
+        TypeError: at the first save, if the model has no ``sample``.
+
+    Example:
+
+    >>> model.fit(x, epochs=10, callbacks=[SampleGrid("runs/x", every_n_epochs=5)])  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        directory,
+        every_n_epochs=1,
+        num_samples=64,
+        seed=0,
+        scale=1,
+        value_range=None,
+        **sample_kwargs,
+    ):
+        super().__init__(directory, every_n_epochs, scale, value_range)
+        self.num_samples = check_positive_int(num_samples, "num_samples")
+        self.seed = seed
+        self.sample_kwargs = sample_kwargs
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not self._due(epoch):
+            return
+        self._require("sample")
+        images = to_numpy(
+            self.model.sample(self.num_samples, seed=self.seed, **self.sample_kwargs)
+        )
+        path = save_image_grid(
+            self._path("samples", epoch),
+            images,
+            scale=self.scale,
+            value_range=_value_range(self.model, images, self.value_range),
+        )
+        self.paths.append(path)
+
+
+class ReconstructionGrid(_EveryNEpochs):
+    """Save originals above their reconstructions ``model.reconstruct(x)``.
+
+    Files: ``reconstructions_epoch_{epoch:03d}.png``, two rows: the first
+    row is ``x``, the second its reconstruction.
+
+    Args:
+        x: a few images in the model's input convention (8-16 is plenty).
+        directory: where to write the PNG files.
+        every_n_epochs: save after epochs ``n, 2n, ...``.
+        scale: integer enlargement of each pixel.
+        value_range: pixel range of ``x``; inferred when None.
+
+    Raises:
+        TypeError: at the first save, if the model has no ``reconstruct``.
+
+    Example:
+
+    >>> callback = ReconstructionGrid(x_test[:10], "runs/x")  # doctest: +SKIP
+    """
+
+    def __init__(self, x, directory, every_n_epochs=1, scale=1, value_range=None):
+        super().__init__(directory, every_n_epochs, scale, value_range)
+        self.x = to_numpy(x)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not self._due(epoch):
+            return
+        self._require("reconstruct")
+        reconstructions = to_numpy(self.model.reconstruct(self.x))
+        pair = np.stack([self.x.astype(np.float64), reconstructions.astype(np.float64)])
+        value_range = self.value_range
+        if value_range is None:
+            value_range = _value_range(self.model, self.x, None)
+        if value_range is None:
+            value_range = (-1.0, 1.0) if pair.min() < 0 else (0.0, 1.0)
+            if np.issubdtype(self.x.dtype, np.integer):
+                value_range = (0, 255)
+        path = save_traversal_grid(
+            self._path("reconstructions", epoch),
+            pair,
+            scale=self.scale,
+            value_range=value_range,
+        )
+        self.paths.append(path)
+
+
+class LatentTraversal(_EveryNEpochs):
+    """Save ``model.traverse(x=x, dims=dims, values=values)`` as a grid.
+
+    Row ``i`` varies latent dimension ``dims[i]`` over ``values`` (one column
+    each). Files: ``traversal_epoch_{epoch:03d}.png``.
+
+    Args:
+        directory: where to write the PNG files.
+        every_n_epochs: save after epochs ``n, 2n, ...``.
+        dims: latent dimensions to vary (dimensions beyond the model's latent
+            size are dropped).
+        values: values each dimension takes (default ``linspace(-3, 3, 7)``).
+        x: optional image whose encoding is the base point (default: z = 0).
+        scale: integer enlargement of each pixel.
+        value_range: pixel range of the decoded images; inferred when None.
+
+    Raises:
+        TypeError: at the first save, if the model has no ``traverse``.
+
+    Example:
+
+    >>> callback = LatentTraversal("runs/x", dims=(0, 1))  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        directory,
+        every_n_epochs=1,
+        dims=(0, 1, 2, 3),
+        values=None,
+        x=None,
+        scale=1,
+        value_range=None,
+    ):
+        super().__init__(directory, every_n_epochs, scale, value_range)
+        self.dims = tuple(int(d) for d in dims)
+        self.values = (
+            np.linspace(-3.0, 3.0, 7) if values is None else np.asarray(values)
+        )
+        self.x = None if x is None else to_numpy(x)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not self._due(epoch):
+            return
+        self._require("traverse")
+        dims = self.dims
+        latent_dim = getattr(self.model, "latent_dim", None)
+        if latent_dim is not None:
+            dims = tuple(d for d in dims if d < latent_dim) or (0,)
+        images = to_numpy(self.model.traverse(x=self.x, dims=dims, values=self.values))
+        path = save_traversal_grid(
+            self._path("traversal", epoch),
+            images,
+            scale=self.scale,
+            value_range=_value_range(self.model, images, self.value_range),
+        )
+        self.paths.append(path)
