@@ -3,8 +3,24 @@ import jax.numpy as jnp
 import keras
 
 
+# The stateless scope of the multi-optimizer step being traced, if any.
+_active_scopes = []
+
+
 def input_gradients(fn, x):
-    return jax.grad(lambda value: jnp.sum(fn(value)))(jnp.asarray(x))
+    def total(value):
+        if not _active_scopes:
+            return jnp.sum(fn(value))
+        # Inside a training step, `fn` may update state (batch-norm statistics,
+        # seed generators). Run it in a private copy of the step's scope so
+        # that those updates, traced by this inner `jax.grad`, are dropped
+        # instead of leaking into the step's state.
+        inner = keras.StatelessScope()
+        inner.state_mapping = dict(_active_scopes[-1].state_mapping)
+        with inner:
+            return jnp.sum(fn(value))
+
+    return jax.grad(total)(jnp.asarray(x))
 
 
 def compile_function(fn):
@@ -15,7 +31,11 @@ def _run_in_scope(fn, all_variables, values):
     """Run ``fn`` statelessly over ``values``; return its result and new values."""
     mapping = [(v, values[id(v)]) for v in all_variables]
     with keras.StatelessScope(state_mapping=mapping) as scope:
-        result = fn()
+        _active_scopes.append(scope)
+        try:
+            result = fn()
+        finally:
+            _active_scopes.pop()
     new_values = {id(v): scope.get_current_value(v) for v in all_variables}
     return result, new_values
 
@@ -39,7 +59,9 @@ def multi_optimizer_train_step(model, state, data):
         phase_ids = [id(v) for v in phase.variables]
         phase_id_set = set(phase_ids)
 
-        def scaled_loss(phase_values, phase=phase, phase_ids=phase_ids):
+        def scaled_loss(
+            phase_values, phase=phase, phase_ids=phase_ids, skip=phase_id_set
+        ):
             current = dict(values)
             current.update(zip(phase_ids, phase_values))
 
@@ -51,7 +73,7 @@ def multi_optimizer_train_step(model, state, data):
             # Keep state updates (batch-norm statistics, seed generators) made
             # while computing the loss; the phase's own variables are
             # differentiated, not updated, here.
-            updates = {k: v for k, v in new_values.items() if k not in phase_id_set}
+            updates = {k: v for k, v in new_values.items() if k not in skip}
             return loss, (phase_logs, updates)
 
         phase_values = [values[i] for i in phase_ids]

@@ -474,6 +474,7 @@ class GAN(GenerativeModel):
     # -- inference ----------------------------------------------------------
 
     def _generate_for_sampling(self, z, labels):
+        z = ops.convert_to_tensor(z, "float32")
         inputs = self._generator_inputs(z, labels)
         if not self.ema_variables:
             return self.generator(inputs, training=False)
