@@ -10,6 +10,13 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+if keras.config.backend() == "torch":
+    # On a small shared CPU machine torch's intra-op thread pool spins against
+    # the other processes: one thread made tiny GAN steps ~10x faster.
+    import torch  # noqa: E402
+
+    torch.set_num_threads(1)
+
 
 @pytest.fixture(autouse=True)
 def _fresh_keras_state():
