@@ -7,7 +7,13 @@ Keras).
 
 __version__ = "0.1.0"
 
-from kgen import (
+# `kgen ... --backend NAME`: set KERAS_BACKEND before the imports below load
+# Keras (kgen.cli imports only the standard library at module level).
+from kgen.cli import apply_backend_flag as _apply_backend_flag
+
+_apply_backend_flag()
+
+from kgen import (  # noqa: E402
     backend,
     callbacks,
     data,
@@ -19,4 +25,4 @@ from kgen import (
     sampling,
     viz,
 )
-from kgen.api_export import registered_objects
+from kgen.api_export import registered_objects  # noqa: E402

@@ -1,0 +1,179 @@
+"""Named training recipes used by the ``kgen`` command line.
+
+A recipe says how to build a compiled model for an image shape and a number
+of classes, which pixel convention its data need, and sensible defaults for
+training. ``kgen train NAME`` and ``kgen demo`` look recipes up in `RECIPES`.
+
+Adding a recipe is one entry (model families add theirs in this file)::
+
+    RECIPES["pixelcnn"] = Recipe("pixelcnn", "PixelCNN, 4 masked layers", _build_pixelcnn, data_kind="integer", num_levels=4)
+
+where the build function has the signature
+``build(image_shape, num_classes, *, learning_rate, seed, **options)`` and
+returns a **compiled** model; ``options`` are the recipe's own keyword
+arguments (``kgen train NAME --option latent_dim=2``). Import model code
+inside the build function, so that listing recipes stays cheap.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+DATA_KINDS = ("unit", "signed", "integer")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How to build and train one kind of model from the command line.
+
+    Attributes:
+        name: registry key, e.g. ``"vae"``.
+        description: one line for ``kgen list``.
+        build: ``build(image_shape, num_classes, *, learning_rate, seed,
+            **options)`` returning a compiled model.
+        data_kind: pixel convention of the training data: ``"unit"`` (floats
+            in [0, 1]: VAEs, autoencoders), ``"signed"`` (floats in [-1, 1]:
+            GANs, diffusion) or ``"integer"`` (levels in
+            ``[0, num_levels - 1]``: autoregressive models).
+        num_levels: number of pixel levels for ``data_kind="integer"``.
+        epochs: default number of epochs.
+        batch_size: default batch size.
+        learning_rate: default learning rate.
+        conditional: whether ``fit`` receives the class labels as ``y``
+            (and ``sample`` is given ``conditions=``).
+        options: default recipe options, overridable with ``--option``.
+    """
+
+    name: str
+    description: str
+    build: Callable
+    data_kind: str = "unit"
+    num_levels: int = 256
+    epochs: int = 20
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    conditional: bool = False
+    options: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.data_kind not in DATA_KINDS:
+            raise ValueError(
+                f"data_kind must be one of {DATA_KINDS}; received {self.data_kind!r}."
+            )
+
+    def build_model(
+        self, image_shape, num_classes, *, learning_rate=None, seed=0, **options
+    ):
+        """Build the compiled model: recipe defaults overridden by ``options``."""
+        merged = {**self.options, **options}
+        return self.build(
+            tuple(int(s) for s in image_shape),
+            int(num_classes),
+            learning_rate=self.learning_rate
+            if learning_rate is None
+            else learning_rate,
+            seed=seed,
+            **merged,
+        )
+
+
+def _adam(learning_rate):
+    import keras
+
+    return keras.optimizers.Adam(learning_rate=learning_rate)
+
+
+def _build_mlp_vae(image_shape, num_classes, *, learning_rate, seed, **options):
+    from kgen.models import mlp_vae
+
+    model = mlp_vae(image_shape, seed=seed, **options)
+    model.compile(optimizer=_adam(learning_rate))
+    return model
+
+
+def _build_conv_vae(image_shape, num_classes, *, learning_rate, seed, **options):
+    from kgen.models import conv_vae
+
+    model = conv_vae(image_shape, seed=seed, **options)
+    model.compile(optimizer=_adam(learning_rate))
+    return model
+
+
+def _build_mlp_autoencoder(image_shape, num_classes, *, learning_rate, seed, **options):
+    from kgen.models import mlp_autoencoder
+
+    model = mlp_autoencoder(image_shape, **options)
+    model.compile(optimizer=_adam(learning_rate))
+    return model
+
+
+def _build_conditional_vae(image_shape, num_classes, *, learning_rate, seed, **options):
+    import kgen.models
+
+    builder = getattr(kgen.models, "conditional_mlp_vae", None)
+    if builder is not None:
+        model = builder(image_shape, num_classes, seed=seed, **options)
+    elif hasattr(kgen.models, "ConditionalVAE"):
+        model = kgen.models.ConditionalVAE.mlp(  # pragma: no cover - API pending
+            image_shape, num_classes, seed=seed, **options
+        )
+    else:
+        raise RuntimeError(
+            "The conditional VAE is not available in this version of kgen "
+            "(kgen.models has no conditional VAE builder)."
+        )
+    model.compile(optimizer=_adam(learning_rate))
+    return model
+
+
+RECIPES = {
+    "vae": Recipe(
+        "vae",
+        "fully connected VAE (Kingma & Welling), Bernoulli decoder, 8-d latent",
+        _build_mlp_vae,
+        data_kind="unit",
+        epochs=100,
+        batch_size=64,
+        learning_rate=2e-3,
+        options={"latent_dim": 8, "hidden_units": (256,), "likelihood": "bernoulli"},
+    ),
+    "conv_vae": Recipe(
+        "conv_vae",
+        "convolutional VAE, Bernoulli decoder, 16-d latent (sides divisible by 4)",
+        _build_conv_vae,
+        data_kind="unit",
+        epochs=30,
+        batch_size=64,
+        learning_rate=1e-3,
+        options={"latent_dim": 16, "filters": (32, 64), "likelihood": "bernoulli"},
+    ),
+    "autoencoder": Recipe(
+        "autoencoder",
+        "fully connected deterministic autoencoder, L2 loss, 16-d code",
+        _build_mlp_autoencoder,
+        data_kind="unit",
+        epochs=50,
+        batch_size=64,
+        learning_rate=1e-3,
+        options={"code_dim": 16, "hidden_units": (256,)},
+    ),
+    "conditional_vae": Recipe(
+        "conditional_vae",
+        "class-conditional fully connected VAE (Sohn et al.), 8-d latent",
+        _build_conditional_vae,
+        data_kind="unit",
+        epochs=100,
+        batch_size=64,
+        learning_rate=2e-3,
+        conditional=True,
+        options={"latent_dim": 8, "hidden_units": (256,)},
+    ),
+}
+
+
+def get(name):
+    """The recipe called ``name``; a ``ValueError`` lists the valid names."""
+    if name not in RECIPES:
+        raise ValueError(
+            f"Unknown model {name!r}. Choose one of: {', '.join(sorted(RECIPES))}."
+        )
+    return RECIPES[name]
