@@ -204,8 +204,15 @@ def _sample_conditions(model, num_samples, num_classes):
     return {}
 
 
-def _save_pictures(model, out, x_test, seed, num_samples, num_classes, conditional):
-    """Sample grid, reconstructions and traversal, as far as the model has verbs."""
+def _save_pictures(
+    model, out, x_test, labels, seed, num_samples, num_classes, conditional
+):
+    """Sample grid, reconstructions and traversal, as far as the model has verbs.
+
+    Conditional models sample 8 images of each class, one class per column,
+    reconstruct with the true labels, and traverse around the encoding of the
+    first test image with its label.
+    """
     import numpy as np
 
     from kgen import viz
@@ -214,6 +221,8 @@ def _save_pictures(model, out, x_test, seed, num_samples, num_classes, condition
     scale = _scale_for(image_shape)
     written = {}
     if callable(getattr(model, "sample", None)):
+        if conditional and num_classes <= 16:
+            num_samples = 8 * num_classes
         extra = _sample_conditions(
             model, num_samples, num_classes if conditional else 0
         )
@@ -221,22 +230,27 @@ def _save_pictures(model, out, x_test, seed, num_samples, num_classes, condition
         written["samples"] = viz.save_image_grid(
             os.path.join(out, "samples.png"),
             samples,
+            num_columns=num_classes if conditional and num_classes <= 16 else None,
             scale=scale,
             value_range=_value_range(model, samples),
         )
-    if callable(getattr(model, "reconstruct", None)) and not conditional:
+    if callable(getattr(model, "reconstruct", None)):
         originals = x_test[:16]
-        reconstructions = np.asarray(model.reconstruct(originals))
+        extra = {"conditions": labels[:16]} if conditional else {}
+        reconstructions = np.asarray(model.reconstruct(originals, **extra))
         written["reconstructions"] = viz.save_traversal_grid(
             os.path.join(out, "reconstructions.png"),
             np.stack([originals, reconstructions]),
             scale=scale,
             value_range=(0.0, 1.0),
         )
-    if callable(getattr(model, "traverse", None)) and not conditional:
+    if callable(getattr(model, "traverse", None)):
         latent_dim = int(getattr(model, "latent_dim", 4))
         dims = tuple(range(min(latent_dim, 8)))
-        grid = np.asarray(model.traverse(dims=dims, values=np.linspace(-3.0, 3.0, 9)))
+        extra = {"x": x_test[:1], "conditions": labels[:1]} if conditional else {}
+        grid = np.asarray(
+            model.traverse(dims=dims, values=np.linspace(-3.0, 3.0, 9), **extra)
+        )
         written["traversal"] = viz.save_traversal_grid(
             os.path.join(out, "traversal.png"),
             grid,
@@ -423,7 +437,14 @@ def _train(args, *, recipe_name=None):
     )
     metrics_path = _write_json(os.path.join(out, "metrics.json"), metrics)
     pictures = _save_pictures(
-        model, out, x_test, args.seed, 64, num_classes, recipe.conditional
+        model,
+        out,
+        x_test,
+        test_labels,
+        args.seed,
+        64,
+        num_classes,
+        recipe.conditional,
     )
     print(f"Trained in {train_seconds:.1f} s. Test metrics ({len(x_test)} images):")
     _print_metrics({k: v for k, v in metrics.items() if k not in ("split", "data")})

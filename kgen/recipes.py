@@ -107,20 +107,9 @@ def _build_mlp_autoencoder(image_shape, num_classes, *, learning_rate, seed, **o
 
 
 def _build_conditional_vae(image_shape, num_classes, *, learning_rate, seed, **options):
-    import kgen.models
+    from kgen.models import conditional_mlp_vae
 
-    builder = getattr(kgen.models, "conditional_mlp_vae", None)
-    if builder is not None:
-        model = builder(image_shape, num_classes, seed=seed, **options)
-    elif hasattr(kgen.models, "ConditionalVAE"):
-        model = kgen.models.ConditionalVAE.mlp(  # pragma: no cover - API pending
-            image_shape, num_classes, seed=seed, **options
-        )
-    else:
-        raise RuntimeError(
-            "The conditional VAE is not available in this version of kgen "
-            "(kgen.models has no conditional VAE builder)."
-        )
+    model = conditional_mlp_vae(image_shape, num_classes, seed=seed, **options)
     model.compile(optimizer=_adam(learning_rate))
     return model
 
