@@ -1,3 +1,4 @@
 """Sampling utilities: latent interpolation, truncation, autoregressive loops."""
 
+from kgen.sampling.autoregressive import fast_sample, naive_sample
 from kgen.sampling.interpolation import interpolate, lerp, slerp

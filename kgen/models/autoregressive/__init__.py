@@ -1,3 +1,11 @@
 """autoregressive models."""
 
 __all__ = []
+
+from kgen.models.autoregressive.base import (  # noqa: E402
+    AutoregressiveModel,
+    CategoricalAutoregressiveModel,
+)
+from kgen.models.autoregressive.pixel_cnn import PixelCNN  # noqa: E402
+
+__all__ += ["AutoregressiveModel", "CategoricalAutoregressiveModel", "PixelCNN"]

@@ -1,0 +1,135 @@
+import keras
+import numpy as np
+import pytest
+
+from kgen import backend
+from kgen.models.autoregressive import PixelCNN
+
+
+def _np(x):
+    return np.asarray(keras.ops.convert_to_numpy(x))
+
+
+def _gradient_maps(model, x_float, targets):
+    """|d logits[row, col, channel] / d input| as (H, W, C), per target.
+
+    Examples in a batch are independent, so one gradient call on a batch of
+    copies of the inputs gives the map of every target at once. The maps are
+    summed over the examples of ``x_float`` so that a ReLU that happens to be
+    inactive for one input does not hide a connection.
+    """
+    num_inputs, num_targets = len(x_float), len(targets)
+    batch = np.repeat(x_float, num_targets, axis=0)
+    index = np.array(
+        [_raster_index(x_float.shape[1:], *target) for target in targets] * num_inputs,
+        "int32",
+    )
+    # Example k * T + t of the batch is input k with target t.
+
+    def fn(v):
+        logits = model.call_on_float(v)
+        flat = keras.ops.reshape(logits, (len(index), -1, logits.shape[-1]))
+        return keras.ops.take_along_axis(flat, index[:, None, None], axis=1)
+
+    grads = np.abs(_np(backend.input_gradients(fn, batch)))
+    return grads.reshape(num_inputs, num_targets, *x_float.shape[1:]).sum(0)
+
+
+def _raster_index(shape, row, col, channel):
+    return (row * shape[1] + col) * shape[2] + channel
+
+
+@pytest.mark.parametrize("image_shape", [(6, 6, 1), (5, 5, 3)])
+def test_no_gradient_from_later_subpixels(image_shape, rng):
+    model = PixelCNN(
+        image_shape, num_levels=4, filters=12, num_layers=2, first_kernel_size=3
+    )
+    model.build()
+    x = rng.uniform(-1, 1, size=(3, *image_shape)).astype("float32")
+    height, width, channels = image_shape
+    targets = [
+        (row, col, channel)
+        for row, col in [(0, 0), (2, 3), (height - 1, width - 1)]
+        for channel in range(channels)
+    ]
+    maps = _gradient_maps(model, x, targets)
+    for (row, col, channel), grad in zip(targets, maps):
+        if True:
+            here = _raster_index(image_shape, row, col, channel)
+            later = np.zeros(image_shape, bool)
+            for y in range(height):
+                for z in range(width):
+                    for g in range(channels):
+                        later[y, z, g] = _raster_index(image_shape, y, z, g) >= here
+            assert np.all(grad[later] == 0), (row, col, channel)
+            # Within the pixel, earlier colours are seen (R -> G -> B).
+            for g in range(channel):
+                assert grad[row, col, g] > 0
+
+
+def test_plain_pixel_cnn_has_a_blind_spot(rng):
+    """Stacked 3x3 masks never see some up-right pixels of their nominal field."""
+    model = PixelCNN(
+        (8, 8, 1), num_levels=4, filters=16, num_layers=3, first_kernel_size=3
+    )
+    model.build()
+    x = rng.uniform(-1, 1, size=(3, 8, 8, 1)).astype("float32")
+    row, col, depth = 5, 3, 4  # four 3x3 layers: nominal reach of 4 pixels
+    grad = _gradient_maps(model, x, [(row, col, 0)])[0, ..., 0]
+    nominal = [
+        (y, z)
+        for y in range(row - depth, row + 1)
+        for z in range(col - depth, col + depth + 1)
+        if 0 <= z < 8 and (y, z) < (row, col)
+    ]
+    blind = {(y, z) for (y, z) in nominal if grad[y, z] == 0}
+    seen = {(y, z) for (y, z) in nominal if grad[y, z] > 0}
+    assert blind, "expected a blind spot"
+    # The blind spot lies to the right of the current column, above the row.
+    assert all(z > col and y < row for y, z in blind)
+    # Directly above and to the left is seen.
+    assert {(row - 1, col), (row, col - 1), (row - 1, col + 1)} <= seen
+    # e.g. three rows up, three columns right is inside the 4-layer field but blind.
+    assert (row - 1, col + 3) in blind or (row - 2, col + 4) in blind
+
+
+def _digits():
+    from sklearn.datasets import load_digits
+
+    images = load_digits().images.astype("int32")[..., None]  # values 0..16
+    return images[:1400], images[1400:]
+
+
+def test_trained_pixel_cnn_beats_uniform_on_digits():
+    train, test = _digits()
+    model = PixelCNN(
+        (8, 8, 1), num_levels=17, filters=16, num_layers=2, first_kernel_size=5
+    )
+    model.compile(optimizer=keras.optimizers.Adam(0.01))
+    before = model.bits_per_dim(test)
+    model.fit(train, epochs=4, batch_size=64, verbose=0)
+    after = model.bits_per_dim(test)
+    uniform = np.log2(17)
+    assert abs(before - uniform) < 0.3  # an untrained model is close to uniform
+    assert after < uniform - 1.0, (before, after)
+
+
+def test_class_labels_change_the_likelihood(rng):
+    model = PixelCNN((4, 4, 1), num_levels=4, num_classes=2, filters=8, num_layers=1)
+    model.compile(optimizer=keras.optimizers.Adam(0.02))
+    # Class 0: all-zero images, class 1: all-three images.
+    labels = rng.integers(0, 2, size=256)
+    images = np.broadcast_to(labels[:, None, None, None] * 3, (256, 4, 4, 1)).copy()
+    model.fit({"images": images, "labels": labels}, epochs=10, batch_size=64, verbose=0)
+    right = model.log_prob(images[:32], conditions=labels[:32]).mean()
+    wrong = model.log_prob(images[:32], conditions=1 - labels[:32]).mean()
+    assert right > wrong + 5.0
+    samples = model.sample(8, seed=0, conditions=[0] * 4 + [1] * 4)
+    assert samples[:4].mean() < 1.0 and samples[4:].mean() > 2.0
+
+
+def test_config_round_trip():
+    model = PixelCNN((5, 5, 3), num_levels=8, num_classes=3, filters=6, num_layers=2)
+    clone = PixelCNN.from_config(model.get_config())
+    assert clone.image_shape == (5, 5, 3)
+    assert (clone.filters, clone.num_layers, clone.num_classes) == (6, 2, 3)
