@@ -204,6 +204,32 @@ def _sample_conditions(model, num_samples, num_classes):
     return {}
 
 
+def _active_dims(model, x, labels, max_dims=8):
+    """Latent dimensions the encoder uses most, by variance of their codes.
+
+    A VAE switches some dimensions off (their posterior equals the prior for
+    every image); traversing those shows nothing, so the traversal picks the
+    ``max_dims`` dimensions whose posterior means vary most over ``x`` and
+    leaves out those that hardly vary at all.
+    """
+    import numpy as np
+
+    latent_dim = int(getattr(model, "latent_dim", max_dims))
+    try:
+        extra = {} if labels is None else {"conditions": labels}
+        codes = model.encode(x, **extra)
+        means = np.asarray(codes[0] if isinstance(codes, tuple) else codes)
+        if means.ndim != 2 or means.shape[1] != latent_dim:
+            raise ValueError("codes are not (batch, latent_dim) vectors")
+    except (TypeError, ValueError, AttributeError):
+        return tuple(range(min(latent_dim, max_dims)))
+    variances = means.var(axis=0)
+    order = np.argsort(-variances, kind="stable")[:max_dims]
+    # drop switched-off dimensions (below 5% of the busiest one's variance)
+    keep = [int(d) for d in order if variances[d] >= 0.05 * variances[order[0]]]
+    return tuple(keep)
+
+
 def _save_pictures(
     model, out, x_test, labels, seed, num_samples, num_classes, conditional
 ):
@@ -245,8 +271,7 @@ def _save_pictures(
             value_range=(0.0, 1.0),
         )
     if callable(getattr(model, "traverse", None)):
-        latent_dim = int(getattr(model, "latent_dim", 4))
-        dims = tuple(range(min(latent_dim, 8)))
+        dims = _active_dims(model, x_test, labels if conditional else None)
         extra = {"x": x_test[:1], "conditions": labels[:1]} if conditional else {}
         grid = np.asarray(
             model.traverse(dims=dims, values=np.linspace(-3.0, 3.0, 9), **extra)
