@@ -95,32 +95,37 @@ class CategoricalVAE(VAE):
         logits = ops.cast(self.encoder(self._encoder_inputs(x, one_hot)), "float32")
         return ops.reshape(logits, (-1, self.num_latents, self.num_categories))
 
-    def _tile_params(self, params, num_copies):
-        return ops.tile(params, (num_copies, 1, 1))
-
     def _latent_point(self, logits):
         return ops.reshape(ops.softmax(logits, axis=-1), (-1, self.latent_dim))
 
-    def _posterior_sample(self, logits, seed=None, training=False):
-        if seed is None:
-            # relaxed (training) sample from the layer's own seed generator
-            relaxed = self.sampling(logits)
-            return ops.reshape(relaxed, (-1, self.latent_dim))
-        # hard one-hot sample of the discrete posterior (evaluation)
-        flat = ops.reshape(logits, (-1, self.num_categories))
-        index = ops.reshape(keras.random.categorical(flat, 1, seed=seed), (-1,))
-        one_hot = ops.one_hot(index, self.num_categories, dtype="float32")
-        return ops.reshape(one_hot, (-1, self.latent_dim))
+    def _posterior_sample(self, logits):
+        # relaxed (training) sample from the layer's own seed generator
+        return ops.reshape(self.sampling(logits), (-1, self.latent_dim))
+
+    def _noise_shape(self, num_samples, batch):
+        return (num_samples, batch, self.num_latents, self.num_categories)
+
+    def _draw_noise(self, shape, generator):
+        return keras.random.uniform(
+            shape, minval=1e-6, maxval=1.0 - 1e-6, dtype="float32", seed=generator
+        )
+
+    def _posterior_from_noise(self, logits, noise):
+        """Hard one-hot samples by the Gumbel-max trick, shape (K, batch, L, C)."""
+        gumbel = -ops.log(-ops.log(noise))
+        index = ops.argmax(logits[None] + gumbel, axis=-1)
+        return ops.one_hot(index, self.num_categories, dtype="float32")
 
     def _posterior_log_prob(self, z, logits):
-        z = ops.reshape(z, (-1, self.num_latents, self.num_categories))
+        if len(z.shape) == 2:
+            z = ops.reshape(z, (-1, self.num_latents, self.num_categories))
         # log q(z|x) of a one-hot z: sum_i log q_i[z_i]
-        return ops.sum(z * ops.log_softmax(logits, axis=-1), axis=(1, 2))
+        return ops.sum(z * ops.log_softmax(logits, axis=-1), axis=(-2, -1))
 
     def _prior_log_prob(self, z):
         # uniform prior: log p(z) = -num_latents * log K
-        return ops.zeros((ops.shape(z)[0],), dtype="float32") - self.num_latents * (
-            math.log(self.num_categories)
+        return ops.zeros_like(z[:, 0]) - self.num_latents * math.log(
+            self.num_categories
         )
 
     def _prior_sample(self, num_samples, seed):

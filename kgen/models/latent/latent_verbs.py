@@ -18,6 +18,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from kgen.backend import compile_function
 from kgen.sampling.interpolation import interpolate as _interpolate
 from kgen.validation import (
     check_finite,
@@ -44,6 +45,17 @@ def _concatenate(chunks):
     return np.concatenate(chunks, axis=0)
 
 
+def _pad_rows(array, num_rows):
+    extra = num_rows - len(array)
+    return np.concatenate([array, np.repeat(array[-1:], extra, axis=0)], axis=0)
+
+
+def _take_rows(value, num_rows):
+    if isinstance(value, tuple):
+        return tuple(_take_rows(v, num_rows) for v in value)
+    return value[:num_rows]
+
+
 def fresh_seed_generator(seed):
     """A new ``SeedGenerator`` for one verb call (``seed=None``: random)."""
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
@@ -55,6 +67,31 @@ class LatentVerbsMixin:
     """Public latent-space verbs built on the model's tensor-level hooks."""
 
     num_classes = None
+
+    def _compiled(self, key, fn):
+        """``fn`` compiled once per model, with the weights passed as arguments.
+
+        Eager JAX compiles every operation separately for each new shape;
+        one compiled function per verb is much faster, and on torch it runs
+        without building a gradient graph. The model's variables are read at
+        each call and mapped in with a ``StatelessScope``, so the function
+        never sees stale weights. ``fn`` must not draw random numbers: the
+        verbs draw noise eagerly and pass it in.
+        """
+        cache = self.__dict__.get("_kgen_compiled_verbs")
+        if cache is None:
+            cache = {}
+            self.__dict__["_kgen_compiled_verbs"] = cache
+        if key not in cache:
+            variables = list(self.variables)
+
+            def pure(values, *args):
+                with keras.StatelessScope(state_mapping=list(zip(variables, values))):
+                    return fn(*args)
+
+            cache[key] = (compile_function(pure), variables)
+        compiled, variables = cache[key]
+        return lambda *args: compiled([v.value for v in variables], *args)
 
     # ----------------------------------------------------------------- checks
     def _check_x(self, x, name="x"):
@@ -109,17 +146,25 @@ class LatentVerbsMixin:
 
     @staticmethod
     def _run_batched(fn, arrays, batch_size):
-        """Apply ``fn`` to row-aligned chunks of ``arrays``; NumPy results."""
+        """Apply ``fn`` to row-aligned chunks of ``arrays``; NumPy results.
+
+        A short last chunk is padded (by repeating its last row) to the full
+        batch size and the extra rows are dropped, so every chunk has the
+        same shape and compiled functions trace once.
+        """
         batch_size = check_positive_int(batch_size, "batch_size")
         num_rows = len(arrays[0])
+        if num_rows == 0:
+            raise ValueError("Received an empty batch (0 examples).")
         chunks = []
         for start in range(0, num_rows, batch_size):
             part = [
                 None if a is None else a[start : start + batch_size] for a in arrays
             ]
-            chunks.append(_numpy_tree(fn(*part)))
-        if not chunks:
-            raise ValueError("Received an empty batch (0 examples).")
+            size = len(part[0])
+            if num_rows > batch_size and size < batch_size:
+                part = [None if a is None else _pad_rows(a, batch_size) for a in part]
+            chunks.append(_take_rows(_numpy_tree(fn(*part)), size))
         return _concatenate(chunks)
 
     # ------------------------------------------------------------------ verbs
@@ -137,10 +182,9 @@ class LatentVerbsMixin:
         """
         x = self._check_x(x)
         labels = self._check_conditions(conditions, len(x))
+        encode = self._compiled("encode", self._encode_tensor)
         return self._run_batched(
-            lambda xb, yb: self._encode_tensor(xb, self._one_hot(yb)),
-            [x, labels],
-            batch_size,
+            lambda xb, yb: encode(xb, self._one_hot(yb)), [x, labels], batch_size
         )
 
     def decode(self, z, conditions=None, *, batch_size=DEFAULT_BATCH_SIZE):
@@ -156,19 +200,18 @@ class LatentVerbsMixin:
         """
         z = self._check_latents(z)
         labels = self._check_conditions(conditions, len(z))
+        decode = self._compiled("decode", self._decode_mean)
         return self._run_batched(
-            lambda zb, yb: self._decode_mean(zb, self._one_hot(yb)),
-            [z, labels],
-            batch_size,
+            lambda zb, yb: decode(zb, self._one_hot(yb)), [z, labels], batch_size
         )
 
     def _latent_points(self, x, labels, batch_size):
+        point = self._compiled(
+            "latent_point",
+            lambda xb, one_hot: self._latent_point(self._encode_tensor(xb, one_hot)),
+        )
         return self._run_batched(
-            lambda xb, yb: self._latent_point(
-                self._encode_tensor(xb, self._one_hot(yb))
-            ),
-            [x, labels],
-            batch_size,
+            lambda xb, yb: point(xb, self._one_hot(yb)), [x, labels], batch_size
         )
 
     def reconstruct(self, x, conditions=None, *, batch_size=DEFAULT_BATCH_SIZE):

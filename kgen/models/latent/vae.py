@@ -42,13 +42,6 @@ def _sum_per_example(values):
     return ops.sum(ops.reshape(values, (ops.shape(values)[0], -1)), axis=-1)
 
 
-def _tile(tensor, num_copies):
-    """(batch, ...) -> (num_copies * batch, ...), copy-major."""
-    tensor = ops.convert_to_tensor(tensor)
-    reps = (num_copies,) + (1,) * (len(tensor.shape) - 1)
-    return ops.tile(tensor, reps)
-
-
 @kgen_export
 class VAE(LatentVerbsMixin, GenerativeModel):
     """A variational autoencoder with a diagonal Gaussian posterior.
@@ -198,18 +191,23 @@ class VAE(LatentVerbsMixin, GenerativeModel):
     def _latent_point(self, params):
         return params[0]
 
-    def _posterior_sample(self, params, seed=None, training=False):
-        mean, log_variance = params
-        if seed is None:
-            return self.sampling([mean, log_variance])
-        epsilon = keras.random.normal(ops.shape(mean), dtype="float32", seed=seed)
-        # z = mu + sigma * epsilon
-        return mean + ops.exp(0.5 * log_variance) * epsilon
+    def _posterior_sample(self, params):
+        """A reparameterized training sample of z from the seeded layer."""
+        return self.sampling(list(params))
 
-    def _tile_params(self, params, num_copies):
-        return tuple(_tile(p, num_copies) for p in params)
+    def _noise_shape(self, num_samples, batch):
+        return (num_samples, batch, self.latent_dim)
+
+    def _draw_noise(self, shape, generator):
+        return keras.random.normal(shape, dtype="float32", seed=generator)
+
+    def _posterior_from_noise(self, params, noise):
+        """z_k = mu + sigma * epsilon_k for noise epsilon of shape (K, batch, D)."""
+        mean, log_variance = params
+        return mean[None] + ops.exp(0.5 * log_variance)[None] * noise
 
     def _posterior_log_prob(self, z, params):
+        """log q(z|x), summed over the latent axis; z may have leading axes."""
         mean, log_variance = params
         return ops.sum(diagonal_gaussian_log_prob(z, mean, log_variance), axis=-1)
 
@@ -269,9 +267,14 @@ class VAE(LatentVerbsMixin, GenerativeModel):
         params = self._encode_tensor(inputs)
         return self._decode_mean(self._latent_point(params))
 
-    def _negative_elbo_terms(self, x, one_hot, seed=None):
+    def _negative_elbo_terms(self, x, one_hot, noise=None):
         params = self._encode_tensor(x, one_hot)
-        z = self._posterior_sample(params, seed=seed, training=True)
+        if noise is None:
+            z = self._posterior_sample(params)
+        else:
+            z = ops.reshape(
+                self._posterior_from_noise(params, noise), (-1, self.latent_dim)
+            )
         reconstruction = -self._log_likelihood(x, z, one_hot)
         kl = self._kl(params, z)
         return reconstruction, kl
@@ -326,12 +329,8 @@ class VAE(LatentVerbsMixin, GenerativeModel):
         generator = fresh_seed_generator(seed)
         z = np.concatenate(
             [
-                np.asarray(
-                    ops.convert_to_numpy(
-                        self._prior_sample(
-                            min(batch_size, num_samples - start), generator
-                        )
-                    )
+                ops.convert_to_numpy(
+                    self._prior_sample(min(batch_size, num_samples - start), generator)
                 )
                 for start in range(0, num_samples, batch_size)
             ]
@@ -362,27 +361,41 @@ class VAE(LatentVerbsMixin, GenerativeModel):
         labels = self._check_conditions(conditions, len(x))
         generator = fresh_seed_generator(seed)
 
-        def batch_elbo(xb, yb):
-            reconstruction, kl = self._negative_elbo_terms(
-                xb, self._one_hot(yb), seed=generator
-            )
+        def terms(xb, one_hot, noise):
+            reconstruction, kl = self._negative_elbo_terms(xb, one_hot, noise)
             return -(reconstruction + kl)
+
+        compiled = self._compiled("elbo", terms)
+
+        def batch_elbo(xb, yb):
+            noise = self._draw_noise(self._noise_shape(1, len(xb)), generator)
+            return compiled(xb, self._one_hot(yb), noise)
 
         return self._run_batched(batch_elbo, [x, labels], batch_size)
 
-    def _log_weights(self, x, one_hot, num_samples, generator):
-        """Importance log-weights log p(x,z) - log q(z|x), shape (K, batch)."""
+    def _log_weights(self, x, one_hot, noise):
+        """Importance log-weights log p(x, z_k) - log q(z_k|x), shape (K, batch).
+
+        ``noise`` has shape ``(K, batch, ...)``; ``z_k`` are computed from it.
+        """
         params = self._encode_tensor(x, one_hot)
-        batch = ops.shape(x)[0]
-        tiled_params = self._tile_params(params, num_samples)
-        z = self._posterior_sample(tiled_params, seed=generator)
-        tiled_one_hot = None if one_hot is None else _tile(one_hot, num_samples)
-        log_weights = (
-            self._log_likelihood(_tile(x, num_samples), z, tiled_one_hot)
-            + self._prior_log_prob(z)
-            - self._posterior_log_prob(z, tiled_params)
+        z = self._posterior_from_noise(params, noise)  # (K, batch, ...)
+        log_q = self._posterior_log_prob(z, params)  # (K, batch)
+        flat_z = ops.reshape(z, (-1, self.latent_dim))
+        log_p = ops.reshape(self._prior_log_prob(flat_z), ops.shape(log_q))
+        # copy x (and the labels) once per sample without knowing the batch size
+        ones = ops.ones_like(log_q)[..., None]  # (K, batch, 1)
+        flat_x = ops.reshape(
+            ops.cast(x, "float32")[None] * ones[..., None, None],
+            (-1, *self.image_shape),
         )
-        return ops.reshape(log_weights, (num_samples, batch))
+        flat_one_hot = None
+        if one_hot is not None:
+            flat_one_hot = ops.reshape(one_hot[None] * ones, (-1, self.num_classes))
+        log_likelihood = ops.reshape(
+            self._log_likelihood(flat_x, flat_z, flat_one_hot), ops.shape(log_q)
+        )
+        return log_likelihood + log_p - log_q
 
     def iwae_log_likelihood(
         self,
@@ -417,17 +430,19 @@ class VAE(LatentVerbsMixin, GenerativeModel):
 
         def batch_iwae(xb, yb):
             one_hot = self._one_hot(yb)
-            per_pass = max(1, _IWAE_ROWS_PER_PASS // len(xb))
+            # Every pass draws the same number of samples (one traced shape);
+            # the surplus of the last pass is dropped.
+            per_pass = min(num_samples, max(1, _IWAE_ROWS_PER_PASS // len(xb)))
+            log_weights_fn = self._compiled("iwae", self._log_weights)
             chunks = []
             for start in range(0, num_samples, per_pass):
                 count = min(per_pass, num_samples - start)
+                noise = self._draw_noise(
+                    self._noise_shape(per_pass, len(xb)), generator
+                )
+                log_weights = log_weights_fn(xb, one_hot, noise)
                 chunks.append(
-                    np.asarray(
-                        ops.convert_to_numpy(
-                            self._log_weights(xb, one_hot, count, generator)
-                        ),
-                        dtype="float64",
-                    )
+                    np.asarray(ops.convert_to_numpy(log_weights), "float64")[:count]
                 )
             log_weights = np.concatenate(chunks, axis=0)
             # log-mean-exp over the K samples, in float64
