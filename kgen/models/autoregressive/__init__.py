@@ -9,3 +9,7 @@ from kgen.models.autoregressive.base import (  # noqa: E402
 from kgen.models.autoregressive.pixel_cnn import PixelCNN  # noqa: E402
 
 __all__ += ["AutoregressiveModel", "CategoricalAutoregressiveModel", "PixelCNN"]
+from kgen.models.autoregressive.pixel_cnn_plus_plus import PixelCNNPlusPlus  # noqa: E402
+from kgen.models.autoregressive.pixel_rnn import PixelRNN  # noqa: E402
+
+__all__ += ["PixelCNNPlusPlus", "PixelRNN"]
