@@ -181,7 +181,7 @@ def dcgan(image_shape, latent_dim=100, base_filters=64, **gan_kwargs):
     return GAN(generator, discriminator, latent_dim, **gan_kwargs)
 
 
-def mlp_networks(data_dim, latent_dim, hidden_units=64, num_layers=2):
+def mlp_networks(data_dim, latent_dim, hidden_units=64, num_layers=2, num_classes=None):
     """Small MLP generator and discriminator for vector (e.g. 2-D toy) data.
 
     Args:
@@ -189,9 +189,12 @@ def mlp_networks(data_dim, latent_dim, hidden_units=64, num_layers=2):
         latent_dim: noise size.
         hidden_units: width of the hidden layers.
         num_layers: hidden layers per network.
+        num_classes: if set, build class-conditional networks taking
+            ``[z, labels]`` and ``[x, labels]`` (a label embedding is
+            concatenated to each network's input), for ``ConditionalGAN``.
 
     Returns:
-        ``(generator, discriminator)`` as ``keras.Sequential`` models; the
+        ``(generator, discriminator)`` ``keras.Model`` objects; the
         generator's output is linear.
 
     Example:
@@ -202,19 +205,24 @@ def mlp_networks(data_dim, latent_dim, hidden_units=64, num_layers=2):
     """
     data_dim = check_positive_int(data_dim, "data_dim")
     latent_dim = check_positive_int(latent_dim, "latent_dim")
-    generator = keras.Sequential(
-        [keras.Input((latent_dim,))]
-        + [layers.Dense(hidden_units, activation="relu") for _ in range(num_layers)]
-        + [layers.Dense(data_dim)],
-        name="mlp_generator",
-    )
-    discriminator = keras.Sequential(
-        [keras.Input((data_dim,))]
-        + [
-            layers.Dense(hidden_units, activation=layers.LeakyReLU(0.2))
-            for _ in range(num_layers)
-        ]
-        + [layers.Dense(1)],
-        name="mlp_discriminator",
-    )
+    hidden_units = check_positive_int(hidden_units, "hidden_units")
+    if num_classes is not None:
+        num_classes = check_positive_int(num_classes, "num_classes")
+
+    def network(input_dim, output_dim, activation, name):
+        x = keras.Input((input_dim,), name="inputs")
+        inputs, h = x, x
+        if num_classes is not None:
+            labels = keras.Input((), dtype="int32", name="labels")
+            inputs = [x, labels]
+            embedded = layers.Embedding(num_classes, input_dim, name="label_embedding")(
+                labels
+            )
+            h = layers.Concatenate()([x, embedded])
+        for _ in range(num_layers):
+            h = layers.Dense(hidden_units, activation=activation)(h)
+        return keras.Model(inputs, layers.Dense(output_dim)(h), name=name)
+
+    generator = network(latent_dim, data_dim, "relu", "mlp_generator")
+    discriminator = network(data_dim, 1, layers.LeakyReLU(0.2), "mlp_discriminator")
     return generator, discriminator
