@@ -444,8 +444,8 @@ class VAE(LatentVerbsMixin, GenerativeModel):
                 chunks.append(
                     np.asarray(ops.convert_to_numpy(log_weights), "float64")[:count]
                 )
-            log_weights = np.concatenate(chunks, axis=0)
             # log-mean-exp over the K samples, in float64
+            log_weights = np.concatenate(chunks, axis=0)
             top = log_weights.max(axis=0)
             return top + np.log(np.mean(np.exp(log_weights - top), axis=0))
 

@@ -198,3 +198,19 @@ def test_conv_vae_gaussian_round_trip(tmp_path, digits):
     loaded = keras.saving.load_model(path)
     assert isinstance(loaded, VAE) and loaded.likelihood == "gaussian"
     np.testing.assert_allclose(loaded.reconstruct(x), model.reconstruct(x), atol=1e-5)
+
+
+def test_likelihood_report_summarizes_the_verbs(trained, digits):
+    from kgen.evaluation import iwae_from_log_weights, likelihood_report
+
+    model, _ = trained
+    x = digits[2][:32]
+    report = likelihood_report(model, x, num_samples=10, seed=4)
+    assert report["elbo"] == pytest.approx(model.elbo(x, seed=4).mean(), rel=1e-6)
+    iwae = model.iwae_log_likelihood(x, 10, seed=4).mean()
+    assert report["iwae_log_likelihood"] == pytest.approx(iwae, rel=1e-6)
+    assert report["bits_per_dim"] == pytest.approx(-iwae / (64 * np.log(2)), rel=1e-6)
+    log_weights = np.log([[1.0, 2.0], [3.0, 2.0]]) - 1000.0
+    np.testing.assert_allclose(
+        iwae_from_log_weights(log_weights), np.log([2.0, 2.0]) - 1000.0
+    )
