@@ -373,6 +373,31 @@ def _print_metrics(metrics):
 # ----------------------------------------------------------------- commands
 
 
+def _epoch_summary(epochs, num_lines=10):
+    """A callback printing the logs about ``num_lines`` times during ``fit``."""
+    import keras
+
+    every = max(1, math.ceil(epochs / num_lines))
+
+    class EpochSummary(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            if (epoch + 1) % every and epoch + 1 != epochs:
+                return
+            values = " - ".join(
+                f"{key}: {float(value):.4f}"
+                for key, value in sorted((logs or {}).items())
+            )
+            elapsed = time.perf_counter() - self.start
+            print(
+                f"epoch {epoch + 1}/{epochs} ({elapsed:.0f} s) - {values}", flush=True
+            )
+
+    return EpochSummary()
+
+
 def _train(args, *, recipe_name=None):
     import keras
 
@@ -420,7 +445,8 @@ def _train(args, *, recipe_name=None):
         labels if recipe.conditional else None,
         epochs=epochs,
         batch_size=batch_size,
-        verbose=args.verbose,
+        verbose=0 if args.verbose == 3 else args.verbose,
+        callbacks=[_epoch_summary(epochs)] if args.verbose == 3 else None,
         shuffle=True,
     )
     train_seconds = time.perf_counter() - start
@@ -655,7 +681,12 @@ def build_parser():
         help="importance samples for the test log-likelihood (default 100)",
     )
     train.add_argument(
-        "--verbose", type=int, default=1, choices=(0, 1, 2), help="Keras fit verbosity"
+        "--verbose",
+        type=int,
+        default=1,
+        choices=(0, 1, 2, 3),
+        help="0 silent, 1 progress bar, 2 one line per epoch, 3 about ten lines "
+        "in all (default 1)",
     )
     add_common(train)
     train.set_defaults(handler=_train)
@@ -731,7 +762,12 @@ def build_parser():
         help=f"(default {DEMO_EPOCHS})",
     )
     demo.add_argument(
-        "--verbose", type=int, default=2, choices=(0, 1, 2), help="Keras fit verbosity"
+        "--verbose",
+        type=int,
+        default=3,
+        choices=(0, 1, 2, 3),
+        help="0 silent, 1 progress bar, 2 one line per epoch, 3 about ten lines "
+        "in all (default 3)",
     )
     add_common(demo)
     demo.set_defaults(handler=_demo)
