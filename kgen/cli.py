@@ -183,12 +183,11 @@ def _load_model(path):
     return keras.saving.load_model(path)
 
 
-def _value_range(model, images):
-    import numpy as np
-
-    if np.issubdtype(np.asarray(images).dtype, np.integer):
-        return (0, int(getattr(model, "num_levels", 256)) - 1)
-    return None
+def _value_range(data_kind, num_levels):
+    """The pixel range of a pixel convention, for the grid writer."""
+    if data_kind == "integer":
+        return (0, int(num_levels) - 1)
+    return (-1.0, 1.0) if data_kind == "signed" else (0.0, 1.0)
 
 
 def _scale_for(image_shape):
@@ -231,7 +230,15 @@ def _active_dims(model, x, labels, max_dims=8):
 
 
 def _save_pictures(
-    model, out, x_test, labels, seed, num_samples, num_classes, conditional
+    model,
+    out,
+    x_test,
+    labels,
+    seed,
+    num_samples,
+    num_classes,
+    conditional,
+    value_range=(0.0, 1.0),
 ):
     """Sample grid, reconstructions and traversal, as far as the model has verbs.
 
@@ -258,7 +265,7 @@ def _save_pictures(
             samples,
             num_columns=num_classes if conditional and num_classes <= 16 else None,
             scale=scale,
-            value_range=_value_range(model, samples),
+            value_range=value_range,
         )
     if callable(getattr(model, "reconstruct", None)):
         originals = x_test[:16]
@@ -268,7 +275,7 @@ def _save_pictures(
             os.path.join(out, "reconstructions.png"),
             np.stack([originals, reconstructions]),
             scale=scale,
-            value_range=(0.0, 1.0),
+            value_range=value_range,
         )
     if callable(getattr(model, "traverse", None)):
         dims = _active_dims(model, x_test, labels if conditional else None)
@@ -280,7 +287,7 @@ def _save_pictures(
             os.path.join(out, "traversal.png"),
             grid,
             scale=scale,
-            value_range=(0.0, 1.0),
+            value_range=value_range,
         )
     return written
 
@@ -496,6 +503,7 @@ def _train(args, *, recipe_name=None):
         64,
         num_classes,
         recipe.conditional,
+        value_range=_value_range(recipe.data_kind, recipe.num_levels),
     )
     print(f"Trained in {train_seconds:.1f} s. Test metrics ({len(x_test)} images):")
     _print_metrics({k: v for k, v in metrics.items() if k not in ("split", "data")})
@@ -522,9 +530,8 @@ def _sample(args):
         extra = _sample_conditions(model, args.num_samples, run_info["num_classes"])
     samples = np.asarray(model.sample(args.num_samples, seed=args.seed, **extra))
     scale = args.scale or _scale_for(samples.shape[1:])
-    path = viz.save_image_grid(
-        args.out, samples, scale=scale, value_range=_value_range(model, samples)
-    )
+    value_range = _value_range(*_model_data_kind(model, run_info))
+    path = viz.save_image_grid(args.out, samples, scale=scale, value_range=value_range)
     if args.npy:
         np.save(args.npy, samples)
         print(f"Wrote {args.npy}")

@@ -192,3 +192,19 @@ def test_missing_model_file(tmp_path, capsys):
     status = cli.main(["sample", str(tmp_path / "none.keras")])
     assert status == 2
     assert "No model file" in capsys.readouterr().err
+
+
+def test_pixel_convention_of_a_model():
+    class Vae:
+        def elbo(self, x):
+            return x
+
+    assert cli._model_data_kind(Vae(), {}) == ("unit", 256)
+    assert cli._model_data_kind(_LogProbModel(), {}) == ("integer", 4)
+    assert cli._model_data_kind(_SampleOnlyModel(), {}) == ("signed", 256)
+    # run.json, when present, wins over duck typing
+    run_info = {"data_kind": "integer", "num_levels": 17}
+    assert cli._model_data_kind(Vae(), run_info) == ("integer", 17)
+    assert cli._value_range("integer", 17) == (0, 16)
+    assert cli._value_range("signed", 256) == (-1.0, 1.0)
+    assert cli._value_range("unit", 256) == (0.0, 1.0)
