@@ -308,7 +308,7 @@ def discretized_logistic_mixture_sample(
     References:
         Salimans, Karpathy, Chen, Kingma. PixelCNN++. ICLR 2017.
     """
-    if not temperature > 0:
+    if isinstance(temperature, (int, float)) and not temperature > 0:
         raise ValueError(f"temperature must be positive; received {temperature!r}.")
     parameters = ops.cast(ops.convert_to_tensor(parameters), "float32")
     num_channels = logistic_uniforms.shape[-1]
