@@ -17,6 +17,8 @@ model's current weights on every call.
 
 from keras import ops
 
+from kgen import backend
+
 __all__ = ["fast_sample", "naive_sample"]
 
 
@@ -26,6 +28,17 @@ def _raster_position(t, width, channels):
     col = (t // channels) % width
     channel = t % channels
     return row, col, channel
+
+
+def _loop_arguments(temperature, start):
+    # JAX and TensorFlow compile the loop once and take the temperature and
+    # first index as tensors; torch runs it in Python and needs Python ints.
+    if backend.name() == "torch":
+        return float(temperature), int(start)
+    return (
+        ops.convert_to_tensor(float(temperature), dtype="float32"),
+        ops.convert_to_tensor(int(start), dtype="int32"),
+    )
 
 
 def naive_sample(model, images, labels, noise, temperature, start=0):
@@ -45,7 +58,7 @@ def naive_sample(model, images, labels, noise, temperature, start=0):
     height, width, channels = model.image_shape
     total = height * width * channels
 
-    def loop(images, labels, noise):
+    def loop(images, labels, noise, temperature, start):
         positions = ops.reshape(
             ops.arange(total, dtype="int32"), (1, height, width, channels)
         )
@@ -67,7 +80,12 @@ def naive_sample(model, images, labels, noise, temperature, start=0):
     if labels is not None:
         labels = ops.convert_to_tensor(labels, dtype="int32")
     return model.run_compiled(
-        ("naive_sample", int(start), float(temperature)), loop, images, labels, noise
+        "naive_sample",
+        loop,
+        images,
+        labels,
+        noise,
+        *_loop_arguments(temperature, start),
     )
 
 
@@ -80,12 +98,12 @@ def fast_sample(model, images, labels, noise, temperature, start=0):
     ``naive_sample``.
     """
 
-    def loop(images, labels, noise):
+    def loop(images, labels, noise, temperature, start):
         return model.fast_sample_loop(images, labels, noise, temperature, start)
 
     images = ops.convert_to_tensor(images, dtype="int32")
     if labels is not None:
         labels = ops.convert_to_tensor(labels, dtype="int32")
     return model.run_compiled(
-        ("fast_sample", int(start), float(temperature)), loop, images, labels, noise
+        "fast_sample", loop, images, labels, noise, *_loop_arguments(temperature, start)
     )

@@ -4,8 +4,8 @@ import keras
 import numpy as np
 
 from conformance import LayerCase, ModelCase
-from kgen.layers import MaskedConv2D
-from kgen.models.autoregressive import PixelCNN
+from kgen.layers import GatedPixelCNNBlock, MaskedConv2D
+from kgen.models.autoregressive import GatedPixelCNN, PixelCNN
 
 
 def _images(shape=(16, 6, 6, 1), num_levels=4):
@@ -63,3 +63,46 @@ MODEL_CASES = [
         outputs=lambda model, x, y: model.log_prob(x["images"], conditions=x["labels"]),
     ),
 ]
+
+
+def _gated_pixel_cnn():
+    model = GatedPixelCNN(
+        (6, 6, 3),
+        num_levels=4,
+        num_classes=2,
+        filters=6,
+        num_layers=2,
+        first_kernel_size=3,
+    )
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    return model
+
+
+def _gated_data():
+    images = _images((16, 6, 6, 3))
+    labels = np.random.default_rng(2).integers(0, 2, size=16).astype("int32")
+    return {"images": images, "labels": labels}, None
+
+
+LAYER_CASES.append(
+    LayerCase(
+        name="GatedPixelCNNBlock",
+        make=lambda: GatedPixelCNNBlock(
+            6, kernel_size=3, mask_type="B", color_channels=3, conditioning_dim=2
+        ),
+        inputs=lambda: [
+            np.random.default_rng(0).normal(size=(2, 5, 5, 6)).astype("float32"),
+            np.random.default_rng(1).normal(size=(2, 5, 5, 6)).astype("float32"),
+        ],
+        call_kwargs={"conditioning": np.eye(2, dtype="float32")},
+    )
+)
+
+MODEL_CASES.append(
+    ModelCase(
+        name="GatedPixelCNN",
+        make=_gated_pixel_cnn,
+        data=_gated_data,
+        outputs=lambda model, x, y: model.log_prob(x["images"], conditions=x["labels"]),
+    )
+)
