@@ -37,7 +37,7 @@ def extract_features(x, feature_extractor=None, *, batch_size=256):
         ]
         features = np.concatenate(parts) if parts else np.zeros((0, 1))
     features = np.asarray(features, dtype="float64")
-    return features.reshape(len(features), -1)
+    return features.reshape(len(features), int(np.prod(features.shape[1:])))
 
 
 def _symmetric_sqrt(matrix):
