@@ -5,6 +5,7 @@ Every loader returns ``(images, labels)`` with images NHWC ``uint8`` in
 the functions in `kgen.data.transforms`.
 """
 
+import functools
 import os
 
 import numpy as np
@@ -113,12 +114,25 @@ def resize_images(images, image_size):
 def _finish(images, labels, image_size):
     if image_size is not None:
         images = resize_images(images, image_size)
-    return np.ascontiguousarray(images, dtype=np.uint8), np.asarray(
+    # np.array copies: callers may modify what they get (the cache stays intact)
+    return np.array(images, dtype=np.uint8, order="C"), np.array(
         labels, dtype=np.int64
     ).reshape(-1)
 
 
 # ----------------------------------------------------------------- digits
+
+
+@functools.lru_cache(maxsize=1)
+def _digits_arrays():
+    """scikit-learn's digits as read-only (images 0..16, labels) arrays, cached."""
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    images, labels = bunch.images, bunch.target
+    images.setflags(write=False)
+    labels.setflags(write=False)
+    return images, labels
 
 
 def _digits_split_indices():
@@ -130,9 +144,7 @@ def _digits_split_indices():
     rounding), so the test split has 300 images with the class frequencies of
     the whole set. Both index lists are sorted.
     """
-    from sklearn.datasets import load_digits
-
-    labels = load_digits().target
+    labels = _digits_arrays()[1]
     classes, counts = np.unique(labels, return_counts=True)
     exact = DIGITS_NUM_TEST * counts / counts.sum()
     quota = np.floor(exact).astype(int)
@@ -149,12 +161,9 @@ def _digits_split_indices():
 
 
 def _load_digits(split, image_size):
-    from sklearn.datasets import load_digits
-
-    bunch = load_digits()
+    values, labels = _digits_arrays()
     # 17 grey levels 0..16 -> [0, 255]: round(v * 255 / 16)
-    images = np.round(bunch.images * (255.0 / 16.0)).astype(np.uint8)[..., None]
-    labels = bunch.target
+    images = np.round(values * (255.0 / 16.0)).astype(np.uint8)[..., None]
     if split != "all":
         train, test = _digits_split_indices()
         keep = train if split == "train" else test

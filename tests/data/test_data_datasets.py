@@ -211,3 +211,11 @@ def test_tfds_name_offline_error(monkeypatch):
 def test_available_lists_loadable_names():
     names = data.available()
     assert {"digits", "fashion_mnist", "color_patches", "mnist"} <= set(names)
+
+
+def test_returned_arrays_are_fresh_copies():
+    images, labels = data.load("digits", "all")
+    images[:] = 0
+    labels[:] = -1
+    again_images, again_labels = data.load("digits", "all")
+    assert again_images.max() == 255 and again_labels.min() == 0
