@@ -27,7 +27,10 @@ class PixelRNN(CategoricalAutoregressiveModel):
 
     The Row LSTM sees a triangle above each pixel (its receptive field is
     unbounded upwards but has gaps to the side); the Diagonal BiLSTM sees
-    every earlier pixel. Both run their recurrence with a Python loop over
+    every earlier sub-pixel except one: the last sub-pixel of the row above
+    is invisible to the pixels left of column ``W - (k + 1) / 2`` (``k`` the
+    input kernel size), because the type-A input convolution puts it only
+    into the next row's features (as in the paper's architecture). Both run their recurrence with a Python loop over
     rows (Row LSTM) or skewed columns (Diagonal BiLSTM), unrolled when the
     network is traced. Sampling is the base class's naive sampler (the
     recurrence makes receptive-field cropping pointless for the Row LSTM).
