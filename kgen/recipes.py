@@ -114,6 +114,40 @@ def _build_conditional_vae(image_shape, num_classes, *, learning_rate, seed, **o
     return model
 
 
+
+def _build_dcgan(image_shape, num_classes, *, learning_rate, seed, **options):
+    import keras
+
+    from kgen.models import dcgan
+
+    model = dcgan(image_shape, seed=seed, **options)
+    model.compile(
+        d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+        g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+    )
+    return model
+
+
+def _build_wgan_gp(image_shape, num_classes, *, learning_rate, seed, **options):
+    import keras
+
+    from kgen.models import WGANGP, dcgan_networks
+
+    options = dict(options)
+    latent_dim = options.pop("latent_dim")
+    generator, critic = dcgan_networks(
+        image_shape,
+        latent_dim,
+        options.pop("base_filters"),
+        discriminator_normalization="layer",
+    )
+    model = WGANGP(generator, critic, latent_dim, seed=seed, **options)
+    model.compile(
+        d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.0, beta_2=0.9),
+        g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.0, beta_2=0.9),
+    )
+    return model
+
 RECIPES = {
     "vae": Recipe(
         "vae",
@@ -155,6 +189,26 @@ RECIPES = {
         learning_rate=2e-3,
         conditional=True,
         options={"latent_dim": 8, "hidden_units": (256,)},
+    ),
+    "dcgan": Recipe(
+        "dcgan",
+        "DCGAN (Radford et al.), non-saturating loss, pixels in [-1, 1] (sides divisible by 4)",
+        _build_dcgan,
+        data_kind="signed",
+        epochs=20,
+        batch_size=64,
+        learning_rate=2e-4,
+        options={"latent_dim": 32, "base_filters": 32},
+    ),
+    "wgan_gp": Recipe(
+        "wgan_gp",
+        "WGAN-GP (Gulrajani et al.), DCGAN networks with a layer-norm critic, 5 critic steps",
+        _build_wgan_gp,
+        data_kind="signed",
+        epochs=20,
+        batch_size=64,
+        learning_rate=1e-4,
+        options={"latent_dim": 32, "base_filters": 32, "n_critic": 5},
     ),
 }
 
