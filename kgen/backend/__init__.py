@@ -78,6 +78,41 @@ class Phase:
         self.optimizer = optimizer
         self.after = after
 
+    @property
+    def updates(self):
+        """``[(variables, optimizer)]``: what the phase's losses update."""
+        return [(self.variables, self.optimizer)]
+
+    def compute(self):
+        """``([loss], logs)``: one loss per entry of ``updates``."""
+        loss, logs = self.loss_fn()
+        return [loss], logs
+
+
+class JointPhase:
+    """Several optimizer updates computed from one forward pass.
+
+    For simultaneous updates (e.g. both GAN networks from the same batch of
+    generated samples, as in most tutorial loops): each loss is
+    differentiated only with respect to its own variables, the gradients are
+    all taken before any update is applied.
+
+    Args:
+        loss_fn: zero-argument callable returning ``(losses, logs)`` with one
+            scalar loss per entry of ``updates``.
+        updates: list of ``(variables, optimizer)`` pairs.
+        after: optional callable run after all updates.
+    """
+
+    def __init__(self, loss_fn, updates, after=None):
+        self.loss_fn = loss_fn
+        self.updates = [(list(v), o) for v, o in updates]
+        self.after = after
+
+    def compute(self):
+        losses, logs = self.loss_fn()
+        return list(losses), logs
+
 
 def multi_optimizer_train_step(model, *args):
     """A training step made of several optimizer updates, on any backend.
@@ -86,8 +121,9 @@ def multi_optimizer_train_step(model, *args):
     self, *args)`` (JAX passes ``(state, data)``, TensorFlow and torch pass
     ``(data,)``). The model provides:
 
-    - ``model.training_phases(data)``: a list of ``Phase`` objects, run in
-      order (e.g. ``n_critic`` discriminator phases, then a generator phase);
+    - ``model.training_phases(data)``: a list of ``Phase`` (or
+      ``JointPhase``) objects, run in order (e.g. ``n_critic`` discriminator
+      phases, then a generator phase);
     - ``model.optimizer``: an optimizer whose ``variables`` include those of
       every phase's optimizer, so that JAX's ``fit`` carries all their state
       (see ``kgen.models.adversarial.OptimizerGroup``); its ``iterations`` is

@@ -2,7 +2,6 @@ import jax
 import jax.numpy as jnp
 import keras
 
-
 # The stateless scope of the multi-optimizer step being traced, if any.
 _active_scopes = []
 
@@ -56,38 +55,57 @@ def multi_optimizer_train_step(model, state, data):
 
     logs = {}
     for phase in model.training_phases(data):
-        phase_ids = [id(v) for v in phase.variables]
-        phase_id_set = set(phase_ids)
+        updates = phase.updates
+        id_lists = [[id(v) for v in variables] for variables, _ in updates]
+        differentiated = {i for ids in id_lists for i in ids}
 
-        def scaled_loss(
-            phase_values, phase=phase, phase_ids=phase_ids, skip=phase_id_set
+        def scaled_losses(
+            *group_values, phase=phase, id_lists=id_lists, skip=differentiated
         ):
             current = dict(values)
-            current.update(zip(phase_ids, phase_values))
+            for ids, group in zip(id_lists, group_values):
+                current.update(zip(ids, group))
 
             def run():
-                loss, phase_logs = phase.loss_fn()
-                return phase.optimizer.scale_loss(loss), phase_logs
+                losses, phase_logs = phase.compute()
+                scaled = [o.scale_loss(x) for x, (_, o) in zip(losses, phase.updates)]
+                return tuple(scaled), phase_logs
 
-            (loss, phase_logs), new_values = _run_in_scope(run, all_variables, current)
+            (losses, phase_logs), new_values = _run_in_scope(
+                run, all_variables, current
+            )
             # Keep state updates (batch-norm statistics, seed generators) made
-            # while computing the loss; the phase's own variables are
-            # differentiated, not updated, here.
-            updates = {k: v for k, v in new_values.items() if k not in skip}
-            return loss, (phase_logs, updates)
+            # while computing the losses; the differentiated variables are
+            # updated by the optimizers below, not here.
+            kept = {k: v for k, v in new_values.items() if k not in skip}
+            return losses, (phase_logs, kept)
 
-        phase_values = [values[i] for i in phase_ids]
-        grads, (phase_logs, updates) = jax.grad(scaled_loss, has_aux=True)(phase_values)
-        values.update(updates)
-        optimizer_variables = phase.optimizer.variables
-        new_phase_values, new_optimizer_values = phase.optimizer.stateless_apply(
-            [values[id(v)] for v in optimizer_variables], grads, phase_values
+        group_values = [[values[i] for i in ids] for ids in id_lists]
+        # One forward pass; one backward pass per loss, each loss with respect
+        # to its own variables (a single loss makes this `jax.grad`).
+        losses, vjp_fn, (phase_logs, kept) = jax.vjp(
+            scaled_losses, *group_values, has_aux=True
         )
-        values.update(zip(phase_ids, new_phase_values))
-        values.update(
-            (id(v), value)
-            for v, value in zip(optimizer_variables, new_optimizer_values)
-        )
+        values.update(kept)
+        all_grads = []
+        for i in range(len(updates)):
+            cotangent = tuple(
+                jnp.ones_like(x) if j == i else jnp.zeros_like(x)
+                for j, x in enumerate(losses)
+            )
+            all_grads.append(vjp_fn(cotangent)[i])
+        for grads, ids, group, (_, optimizer) in zip(
+            all_grads, id_lists, group_values, updates
+        ):
+            optimizer_variables = optimizer.variables
+            new_group, new_optimizer_values = optimizer.stateless_apply(
+                [values[id(v)] for v in optimizer_variables], grads, group
+            )
+            values.update(zip(ids, new_group))
+            values.update(
+                (id(v), value)
+                for v, value in zip(optimizer_variables, new_optimizer_values)
+            )
         if phase.after is not None:
             _, new_values = _run_in_scope(phase.after, all_variables, values)
             values.update(new_values)

@@ -16,14 +16,20 @@ def compile_function(fn):
 def multi_optimizer_train_step(model, data):
     logs = {}
     for phase in model.training_phases(data):
-        with tf.GradientTape() as tape:
-            loss, phase_logs = phase.loss_fn()
-            scaled_loss = phase.optimizer.scale_loss(loss)
-        grads = tape.gradient(scaled_loss, phase.variables)
-        grads = [
-            tf.zeros_like(v) if g is None else g for g, v in zip(grads, phase.variables)
-        ]
-        phase.optimizer.apply(grads, phase.variables)
+        updates = phase.updates
+        with tf.GradientTape(persistent=len(updates) > 1) as tape:
+            losses, phase_logs = phase.compute()
+            scaled = [o.scale_loss(loss) for loss, (_, o) in zip(losses, updates)]
+        # Every gradient is taken before any update is applied.
+        all_grads = []
+        for loss, (variables, _) in zip(scaled, updates):
+            grads = tape.gradient(loss, variables)
+            all_grads.append(
+                [tf.zeros_like(v) if g is None else g for g, v in zip(grads, variables)]
+            )
+        del tape
+        for grads, (variables, optimizer) in zip(all_grads, updates):
+            optimizer.apply(grads, variables)
         if phase.after is not None:
             phase.after()
         logs.update(phase_logs)

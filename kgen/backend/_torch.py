@@ -23,23 +23,30 @@ def compile_function(fn):
 def multi_optimizer_train_step(model, data):
     logs = {}
     for phase in model.training_phases(data):
-        # Gradients accumulate in `.grad`; clear every variable of the model,
-        # since a phase's loss may also reach variables it does not update.
-        for variable in model.trainable_variables:
-            variable.value.grad = None
-        loss, phase_logs = phase.loss_fn()
-        phase.optimizer.scale_loss(loss).backward()
-        grads = [
-            torch.zeros_like(v.value) if v.value.grad is None else v.value.grad
-            for v in phase.variables
-        ]
+        updates = phase.updates
+        losses, phase_logs = phase.compute()
+        # Every gradient is taken before any update is applied; autograd.grad
+        # leaves `.grad` of other variables untouched.
+        all_grads = []
+        for i, (loss, (variables, optimizer)) in enumerate(zip(losses, updates)):
+            grads = torch.autograd.grad(
+                optimizer.scale_loss(loss),
+                [v.value for v in variables],
+                retain_graph=i < len(updates) - 1,
+                allow_unused=True,
+            )
+            all_grads.append(
+                [
+                    torch.zeros_like(v.value) if g is None else g
+                    for g, v in zip(grads, variables)
+                ]
+            )
         with torch.no_grad():
-            phase.optimizer.apply(grads, phase.variables)
+            for grads, (variables, optimizer) in zip(all_grads, updates):
+                optimizer.apply(grads, variables)
             if phase.after is not None:
                 phase.after()
         logs.update({k: v.detach() for k, v in phase_logs.items()})
-    for variable in model.trainable_variables:
-        variable.value.grad = None
     with torch.no_grad():
         model.optimizer.iterations.assign_add(1)
         return model.update_training_metrics(logs)

@@ -104,7 +104,9 @@ class GAN(GenerativeModel):
     """A generative adversarial network trained with ``fit``.
 
     Each training step makes ``n_critic`` discriminator updates on the same
-    batch of real data (fresh noise each time), then one generator update.
+    batch of real data (fresh noise each time), then one generator update
+    with fresh noise against the updated discriminator (``update=
+    "simultaneous"`` instead updates both from one batch of samples).
     Logged metrics: ``d_loss`` (the full discriminator objective, penalties
     included), ``g_loss``, ``loss`` (``d_loss + g_loss``, for tools that read
     ``loss``) and, when enabled, ``gradient_penalty`` and ``r1_penalty``.
@@ -126,6 +128,11 @@ class GAN(GenerativeModel):
             ``[-clip_value, clip_value]`` after each update (WGAN).
         ema_decay: if set (e.g. 0.999), keep an exponential moving average of
             the generator's trainable weights, used by ``sample``/``generate``.
+        update: ``"alternating"`` (default; Goodfellow et al.'s algorithm 1:
+            update D, then draw new samples and update G against the updated
+            D) or ``"simultaneous"`` (both networks from the same samples in
+            one forward pass, as in most tutorial loops: about a third less
+            computation per step; needs ``n_critic=1``).
         seed: integer seed of the model's noise stream.
         **kwargs: base ``keras.Model`` arguments (``name``, ``dtype``).
 
@@ -160,10 +167,20 @@ class GAN(GenerativeModel):
         r1_weight=0.0,
         clip_value=None,
         ema_decay=None,
+        update="alternating",
         seed=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        if update not in ("alternating", "simultaneous"):
+            raise ValueError(
+                f"update must be 'alternating' or 'simultaneous'; received {update!r}."
+            )
+        if update == "simultaneous" and n_critic != 1:
+            raise ValueError(
+                "update='simultaneous' makes one update of each network per "
+                f"step; it needs n_critic=1, received n_critic={n_critic!r}."
+            )
         if loss not in LOSS_NAMES:
             raise ValueError(
                 f"loss must be one of {', '.join(map(repr, LOSS_NAMES))}; "
@@ -201,6 +218,7 @@ class GAN(GenerativeModel):
         self.r1_weight = float(r1_weight)
         self.clip_value = None if clip_value is None else float(clip_value)
         self.ema_decay = ema_decay
+        self.update = update
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
@@ -325,6 +343,7 @@ class GAN(GenerativeModel):
                 "r1_weight": self.r1_weight,
                 "clip_value": self.clip_value,
                 "ema_decay": self.ema_decay,
+                "update": self.update,
                 "seed": self.seed,
             }
         )
@@ -370,11 +389,8 @@ class GAN(GenerativeModel):
         def critic(t):
             return self._discriminate(t, labels, training=True)
 
-        def d_loss_fn():
-            fake = ops.stop_gradient(self._generate(noise(), labels, training=True))
-            real_logits = critic(x)
-            fake_logits = critic(fake)
-            loss = discriminator_loss(self.adversarial_loss, real_logits, fake_logits)
+        def d_objective(fake, fake_logits):
+            loss = discriminator_loss(self.adversarial_loss, critic(x), fake_logits)
             logs = {}
             if self.gradient_penalty_weight:
                 penalty = gradient_penalty(critic, x, fake, seed=self.seed_generator)
@@ -386,6 +402,10 @@ class GAN(GenerativeModel):
                 logs["r1_penalty"] = penalty
             logs["d_loss"] = loss
             return loss, logs
+
+        def d_loss_fn():
+            fake = ops.stop_gradient(self._generate(noise(), labels, training=True))
+            return d_objective(fake, critic(fake))
 
         def g_loss_fn():
             fake = self._generate(noise(), labels, training=True)
@@ -402,6 +422,35 @@ class GAN(GenerativeModel):
             ):
                 # ema <- decay * ema + (1 - decay) * w
                 ema.assign(decay * ema + (1.0 - decay) * variable)
+
+        if self.update == "simultaneous":
+
+            def joint_loss_fn():
+                # One batch of samples for both losses; each network's gradient
+                # comes from its own loss only.
+                fake = self._generate(noise(), labels, training=True)
+                fake_logits = critic(fake)
+                d_loss, logs = d_objective(fake, fake_logits)
+                g_loss = generator_loss(self.adversarial_loss, fake_logits)
+                logs["g_loss"] = g_loss
+                return [d_loss, g_loss], logs
+
+            def after_both():
+                if self.clip_value is not None:
+                    clip()
+                if self.ema_decay is not None:
+                    update_ema()
+
+            return [
+                backend.JointPhase(
+                    joint_loss_fn,
+                    [
+                        (self.discriminator.trainable_variables, self.d_optimizer),
+                        (self.generator.trainable_variables, self.g_optimizer),
+                    ],
+                    after=after_both,
+                )
+            ]
 
         d_phase = backend.Phase(
             d_loss_fn,
