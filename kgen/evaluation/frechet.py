@@ -51,8 +51,10 @@ def frechet_distance_from_statistics(mean_a, cov_a, mean_b, cov_b):
     """Squared Fréchet distance between ``N(mean_a, cov_a)`` and ``N(mean_b, cov_b)``.
 
     Args:
-        mean_a, mean_b: vectors ``(dim,)``.
-        cov_a, cov_b: symmetric positive semi-definite ``(dim, dim)``.
+        mean_a: mean vector ``(dim,)`` of the first Gaussian.
+        cov_a: its symmetric positive semi-definite covariance ``(dim, dim)``.
+        mean_b: mean vector of the second Gaussian.
+        cov_b: its covariance.
 
     Returns:
         A non-negative float.
