@@ -77,28 +77,6 @@ def test_parameters_never_see_the_pixel_or_later_ones_and_have_no_blind_spot(rng
     assert seen[7, 7, :7].all() and seen[7, 7, 7].sum() == 6
 
 
-def test_likelihood_sums_to_one_over_every_image(rng):
-    # every 1x2 colour image with 2 levels: 2 ** 6 = 64 images
-    model = _tiny((1, 2, 3), num_levels=2, num_scales=1)
-    model.build()
-    images = np.array(list(itertools.product(range(2), repeat=6)), "int32")
-    images = images.reshape(-1, 1, 2, 3)
-    log_p = model.log_prob(images).astype("float64")
-    assert abs(np.exp(log_p).sum() - 1.0) < 1e-4
-
-
-def test_log_prob_is_the_sum_of_subpixel_terms_and_bits_per_dim(rng):
-    model = _tiny((4, 4, 3), num_levels=16)
-    x = rng.integers(0, 16, size=(5, 4, 4, 3))
-    log_p = model.log_prob(x, batch_size=2)
-    outputs = model(x, training=False)
-    per_subpixel = _np(model.log_prob_per_subpixel(outputs, x))
-    assert per_subpixel.shape == (5, 4, 4, 3)
-    np.testing.assert_allclose(log_p, per_subpixel.sum(axis=(1, 2, 3)), rtol=1e-5)
-    expected = -np.mean(log_p) / (4 * 4 * 3 * math.log(2))
-    assert abs(model.bits_per_dim(x) - expected) < 1e-5
-
-
 def test_samples_follow_the_likelihood(rng):
     image_shape, num_levels = (1, 2, 3), 2
     model = _tiny(image_shape, num_levels=num_levels, num_scales=1)
@@ -110,6 +88,8 @@ def test_samples_follow_the_likelihood(rng):
     model.fit(data.astype("int32"), epochs=10, batch_size=64, verbose=0)
     images = np.array(list(itertools.product(range(2), repeat=6)), "int32")
     p = np.exp(model.log_prob(images.reshape(-1, *image_shape)).astype("float64"))
+    # the likelihood of every possible image sums to one
+    assert abs(p.sum() - 1.0) < 1e-4
     assert p.max() > 0.15  # far from uniform (1/64)
     n = 3000
     samples = model.sample(n, seed=0, batch_size=n).astype("int32")
@@ -118,7 +98,7 @@ def test_samples_follow_the_likelihood(rng):
     total_variation = 0.5 * np.abs(freq - p).sum()
     # sampling noise alone gives about 0.05 here
     assert total_variation < 0.1, total_variation
-    np.testing.assert_array_equal(model.sample(20, seed=3), model.sample(20, seed=3))
+    np.testing.assert_array_equal(model.sample(16, seed=3), model.sample(16, seed=3))
     # complete() keeps the given rows
     given = samples[:4]
     completed = model.complete(given, 1, seed=1)
@@ -131,27 +111,36 @@ def test_trained_model_beats_uniform_on_digits():
     train, _ = load("digits", "train")
     test, _ = load("digits", "test")
     train, test = quantize(train, 17), quantize(test, 17)
-    model = _tiny((8, 8, 1), num_levels=17, num_filters=8, num_logistic_mix=3)
-    model.compile(optimizer=keras.optimizers.Adam(3e-3))
-    untrained = model.bits_per_dim(test)
-    model.fit(train, epochs=3, batch_size=64, verbose=0)
-    trained = model.bits_per_dim(test)
+    model = _tiny((8, 8, 1), num_levels=17, num_scales=1, num_filters=8)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))
+    untrained = model.bits_per_dim(test, batch_size=len(test))
+    # 1024 images: whole batches only, so the step is compiled once
+    model.fit(train[:1024], epochs=1, batch_size=64, verbose=0)
+    trained = model.bits_per_dim(test, batch_size=len(test))
     uniform = math.log2(17)
     assert trained < uniform - 1.0, (trained, untrained)
     assert trained < untrained - 0.5
 
 
-def test_class_conditional_model_uses_labels(rng):
-    model = _tiny((4, 4, 1), num_levels=4, num_classes=3)
-    x = rng.integers(0, 4, size=(3, 4, 4, 1))
-    first = model.log_prob(x, conditions=[0, 0, 0])
-    second = model.log_prob(x, conditions=[1, 2, 1])
-    assert np.abs(first - second).max() > 1e-6
-    assert model.sample(2, seed=0, conditions=[0, 1]).shape == (2, 4, 4, 1)
+def test_log_prob_sums_subpixel_terms_and_uses_labels(rng):
+    model = _tiny((4, 4, 3), num_levels=16, num_classes=3)
+    x = rng.integers(0, 16, size=(3, 4, 4, 3))
+    labels = np.array([1, 2, 1])
+    log_p = model.log_prob(x, conditions=labels, batch_size=3)
+    outputs = model({"images": x, "labels": labels}, training=False)
+    per_subpixel = _np(model.log_prob_per_subpixel(outputs, x))
+    assert per_subpixel.shape == (3, 4, 4, 3)
+    np.testing.assert_allclose(log_p, per_subpixel.sum(axis=(1, 2, 3)), rtol=1e-5)
+    expected = -np.mean(log_p) / (4 * 4 * 3 * math.log(2))
+    assert abs(model.bits_per_dim(x, conditions=labels) - expected) < 1e-5
+    other = model.log_prob(x, conditions=[0, 0, 0], batch_size=3)
+    assert np.abs(other - log_p).max() > 1e-6
     with pytest.raises(ValueError, match="conditions"):
         model.log_prob(x)
     with pytest.raises(ValueError, match=r"\[0, 2\]"):
         model.log_prob(x, conditions=[0, 1, 3])
+    with pytest.raises(ValueError, match="conditions"):
+        model.sample(2, seed=0)
 
 
 def test_bad_input_raises_clear_errors(rng):
