@@ -350,7 +350,8 @@ class AutoregressiveModel(GenerativeModel):
             num_samples: number of images.
             seed: integer for reproducible samples (on one backend), or None
                 to use the model's own random stream. Samples also depend on
-                ``batch_size``, which fixes how the noise is drawn.
+                ``batch_size``, which fixes how the noise is drawn (the last
+                batch is padded to the full size).
             conditions: class labels ``(num_samples,)`` for class-conditional
                 models.
             temperature: positive float dividing the logits (or scales).
@@ -450,16 +451,25 @@ class AutoregressiveModel(GenerativeModel):
         self._ensure_built()
         sampler = samplers.naive_sample if method == "naive" else samplers.fast_sample
         out = []
+        # Every batch has the same size (the last one padded), so a compiled
+        # loop is traced once per model and batch size.
+        batch_size = min(batch_size, len(images))
+        out = []
         for begin in range(0, len(images), batch_size):
             stop = begin + batch_size
             batch = images[begin:stop]
-            noise = self.draw_noise(len(batch), generator)
-            batch_labels = None if labels is None else labels[begin:stop]
-            out.append(
-                to_numpy(
-                    sampler(self, batch, batch_labels, noise, float(temperature), start)
-                )
+            count = len(batch)
+            batch = np.concatenate(
+                [batch, np.zeros((batch_size - count, *batch.shape[1:]), batch.dtype)]
             )
+            batch_labels = None
+            if labels is not None:
+                batch_labels = np.concatenate(
+                    [labels[begin:stop], np.zeros(batch_size - count, labels.dtype)]
+                )
+            noise = self.draw_noise(batch_size, generator)
+            drawn = sampler(self, batch, batch_labels, noise, float(temperature), start)
+            out.append(to_numpy(drawn)[:count])
         out = np.concatenate(out)
         return out.astype("uint8" if self.num_levels <= 256 else "int32")
 
