@@ -42,6 +42,8 @@ def parse_args(argv=None):
     parser.add_argument("--quick", action="store_true", help="tiny run (smoke test)")
     parser.add_argument("--out", default="runs/autoregressive")
     parser.add_argument("--epochs", type=int, default=None, help="digits epochs")
+    parser.add_argument("--fashion-train", type=int, default=None)
+    parser.add_argument("--fashion-epochs", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args(argv)
 
@@ -78,6 +80,11 @@ def settings(args):
         )
     if args.epochs is not None:
         config["digits_epochs"] = args.epochs
+        config["patch_epochs"] = max(1, args.epochs // 2)
+    if args.fashion_train is not None:
+        config["fashion_train"] = args.fashion_train
+    if args.fashion_epochs is not None:
+        config["fashion_epochs"] = args.fashion_epochs
     return config
 
 
