@@ -67,6 +67,7 @@ class PixelCNNPlusPlus(AutoregressiveModel):
 
     Example:
 
+    >>> import numpy as np
     >>> model = PixelCNNPlusPlus((8, 8, 1), num_levels=17, num_filters=8,
     ...                          num_resnet=1, num_scales=2, num_logistic_mix=2)
     >>> model.compile(optimizer="adam")

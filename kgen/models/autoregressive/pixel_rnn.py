@@ -60,6 +60,7 @@ class PixelRNN(CategoricalAutoregressiveModel):
 
     Example:
 
+    >>> import numpy as np
     >>> model = PixelRNN((6, 6, 1), num_levels=4, hidden_units=4, num_layers=1)
     >>> model.compile(optimizer="adam")
     >>> x = np.random.randint(0, 4, size=(8, 6, 6, 1))
