@@ -1,6 +1,7 @@
 """Autoregressive benchmark: bits/dim on Fashion-MNIST, sampling and training speed.
 
-(a) Quality: PixelCNN and Gated PixelCNN (256 levels) trained on real
+(a) Quality: PixelCNN, Gated PixelCNN, PixelCNN++ (logistic mixture, three
+    scales) and PixelRNN (Row LSTM), 256 levels, trained on real
     Fashion-MNIST for a stated budget (training images, epochs, backend); test
     bits/dim beside the uniform baseline of 8 bits/dim.
 (b) Sampling: 28x28 images from a Gated PixelCNN with ``--layers`` (>= 12)
@@ -53,6 +54,27 @@ def parse_args(argv=None):
 def _model(args, image_shape=(28, 28, 1), num_levels=256, cls="GatedPixelCNN"):
     from kgen import models
 
+    if cls == "PixelCNNPlusPlus":
+        # 28 -> 14 -> 7: three scales; a 5-component logistic mixture head
+        return models.PixelCNNPlusPlus(
+            image_shape,
+            num_levels=num_levels,
+            num_filters=args.filters,
+            num_resnet=max(args.layers // 6, 1),
+            num_scales=3,
+            num_logistic_mix=5,
+            dropout_rate=0.0,
+        )
+    if cls == "PixelRNN":
+        # Row LSTM: the recurrence over 28 rows is unrolled when traced
+        return models.PixelRNN(
+            image_shape,
+            num_levels=num_levels,
+            cell="row_lstm",
+            num_layers=2,
+            hidden_units=max(args.filters // 2, 1),
+            first_kernel_size=7,
+        )
     if cls == "PixelCNN":
         return models.PixelCNN(
             image_shape,
@@ -130,7 +152,7 @@ def work_quality(args):
     x = x[: args.train_images]
     x_test = x_test[: 2000 if not args.quick else 64]
     rows = []
-    for cls in ("PixelCNN", "GatedPixelCNN"):
+    for cls in ("PixelCNN", "GatedPixelCNN", "PixelCNNPlusPlus", "PixelRNN"):
         model = _model(args, cls=cls)
         model.compile(optimizer=keras.optimizers.Adam(2e-3))
         before = model.bits_per_dim(x_test)
@@ -140,7 +162,8 @@ def work_quality(args):
         rows.append(
             dict(
                 model=cls,
-                layers=model.num_layers,
+                # PixelCNN++: gated resnet blocks per scale
+                layers=getattr(model, "num_layers", getattr(model, "num_resnet", 0)),
                 filters=args.filters,
                 parameters=int(model.count_params()),
                 train_images=len(x),
