@@ -102,6 +102,9 @@ def fit(model, x, epochs, batch_size=64, labels=None):
 
 
 def save(path, images, num_levels, **kwargs):
+    """Save integer levels in [0, num_levels - 1] as a full-contrast grid."""
+    # int32, not uint8: uint8 input is taken as already in [0, 255].
+    images = np.asarray(images).astype("int32")
     viz.save_image_grid(path, images, value_range=(0, num_levels - 1), **kwargs)
 
 

@@ -98,7 +98,7 @@ def _digits():
     from sklearn.datasets import load_digits
 
     images = load_digits().images.astype("int32")[..., None]
-    return images[:1400], images[1400:]
+    return images[:1000], images[1400:]
 
 
 def test_trained_gated_pixel_cnn_beats_uniform_on_digits():
@@ -107,7 +107,7 @@ def test_trained_gated_pixel_cnn_beats_uniform_on_digits():
         (8, 8, 1), num_levels=17, filters=16, num_layers=3, first_kernel_size=5
     )
     model.compile(optimizer=keras.optimizers.Adam(0.01))
-    model.fit(train, epochs=4, batch_size=64, verbose=0)
+    model.fit(train, epochs=3, batch_size=64, verbose=0)
     assert model.bits_per_dim(test) < np.log2(17) - 1.0
 
 

@@ -102,7 +102,7 @@ def _digits():
     from sklearn.datasets import load_digits
 
     images = load_digits().images.astype("int32")[..., None]  # values 0..16
-    return images[:1400], images[1400:]
+    return images[:1000], images[1400:]
 
 
 def test_trained_pixel_cnn_beats_uniform_on_digits():
@@ -112,7 +112,7 @@ def test_trained_pixel_cnn_beats_uniform_on_digits():
     )
     model.compile(optimizer=keras.optimizers.Adam(0.01))
     before = model.bits_per_dim(test)
-    model.fit(train, epochs=4, batch_size=64, verbose=0)
+    model.fit(train, epochs=3, batch_size=64, verbose=0)
     after = model.bits_per_dim(test)
     uniform = np.log2(17)
     assert abs(before - uniform) < 0.3  # an untrained model is close to uniform
