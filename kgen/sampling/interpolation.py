@@ -50,6 +50,4 @@ def interpolate(a, b, num_steps, method="linear"):
         return lerp(a, b, num_steps)
     if method == "spherical":
         return slerp(a, b, num_steps)
-    raise ValueError(
-        f"method must be 'linear' or 'spherical'; received {method!r}."
-    )
+    raise ValueError(f"method must be 'linear' or 'spherical'; received {method!r}.")
