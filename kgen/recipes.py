@@ -114,7 +114,6 @@ def _build_conditional_vae(image_shape, num_classes, *, learning_rate, seed, **o
     return model
 
 
-
 def _build_dcgan(image_shape, num_classes, *, learning_rate, seed, **options):
     import keras
 
@@ -147,6 +146,7 @@ def _build_wgan_gp(image_shape, num_classes, *, learning_rate, seed, **options):
         g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.0, beta_2=0.9),
     )
     return model
+
 
 RECIPES = {
     "vae": Recipe(

@@ -154,9 +154,7 @@ def check_images(
                 f"{describe(x)}. Convert with {fix}."
             )
         return x
-    raise ValueError(
-        f"kind must be 'unit', 'signed' or 'integer'; received {kind!r}."
-    )
+    raise ValueError(f"kind must be 'unit', 'signed' or 'integer'; received {kind!r}.")
 
 
 def check_labels(y, num_classes, *, num_examples=None, name="labels"):

@@ -290,8 +290,8 @@ class GatedPixelCNNBlock(keras.layers.Layer):
 
     >>> block = GatedPixelCNNBlock(8, kernel_size=3, mask_type="A")
     >>> x = np.zeros((1, 6, 6, 1), "float32")
-    >>> [v.shape for v in block([x, x])]
-    [(1, 6, 6, 8), (1, 6, 6, 8), (1, 6, 6, 8)]
+    >>> tuple(tuple(v.shape) for v in block([x, x]))
+    ((1, 6, 6, 8), (1, 6, 6, 8), (1, 6, 6, 8))
 
     References:
         van den Oord, Kalchbrenner, Vinyals, Espeholt, Graves, Kavukcuoglu.

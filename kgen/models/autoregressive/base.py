@@ -390,8 +390,11 @@ class AutoregressiveModel(GenerativeModel):
         Args:
             x: integer images ``(batch, H, W, C)`` with the model's shape.
             num_given_rows: rows kept from ``x`` (0 samples whole images).
-            seed, conditions, temperature, method, batch_size: as in
-                ``sample``.
+            seed: as in ``sample``.
+            conditions: as in ``sample``.
+            temperature: as in ``sample``.
+            method: as in ``sample``.
+            batch_size: as in ``sample``.
 
         Returns:
             NumPy array like ``sample``'s.
