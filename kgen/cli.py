@@ -203,6 +203,11 @@ def _sample_conditions(model, num_samples, num_classes):
     return {}
 
 
+def _fast_sampling(model):
+    """``method="fast"`` for models with a cached sampler (Gated PixelCNN)."""
+    return {"method": "fast"} if getattr(model, "supports_fast_sampling", False) else {}
+
+
 def _active_dims(model, x, labels, max_dims=8):
     """Latent dimensions the encoder uses most, by variance of their codes.
 
@@ -259,7 +264,9 @@ def _save_pictures(
         extra = _sample_conditions(
             model, num_samples, num_classes if conditional else 0
         )
-        samples = np.asarray(model.sample(num_samples, seed=seed, **extra))
+        samples = np.asarray(
+            model.sample(num_samples, seed=seed, **extra, **_fast_sampling(model))
+        )
         written["samples"] = viz.save_image_grid(
             os.path.join(out, "samples.png"),
             samples,
@@ -274,6 +281,24 @@ def _save_pictures(
         written["reconstructions"] = viz.save_traversal_grid(
             os.path.join(out, "reconstructions.png"),
             np.stack([originals, reconstructions]),
+            scale=scale,
+            value_range=value_range,
+        )
+    if callable(getattr(model, "complete", None)):
+        # rows: test images, their top halves, completions of the bottom half
+        originals = x_test[:8]
+        given = image_shape[0] // 2
+        extra = {"conditions": labels[:8]} if conditional else {}
+        completions = np.asarray(
+            model.complete(
+                originals, given, seed=seed, **extra, **_fast_sampling(model)
+            )
+        )
+        occluded = np.array(originals)
+        occluded[:, given:] = 0
+        written["completions"] = viz.save_traversal_grid(
+            os.path.join(out, "completions.png"),
+            np.stack([originals, occluded, completions]),
             scale=scale,
             value_range=value_range,
         )
@@ -423,8 +448,9 @@ def _train(args, *, recipe_name=None):
 
     images, labels = _load(args.data, "train", args.image_size, args.data_dir)
     test_images, test_labels = _load(args.data, "test", args.image_size, args.data_dir)
-    x = _convert(images, recipe.data_kind, recipe.num_levels)
-    x_test = _convert(test_images, recipe.data_kind, recipe.num_levels)
+    num_levels = recipe.levels(options)
+    x = _convert(images, recipe.data_kind, num_levels)
+    x_test = _convert(test_images, recipe.data_kind, num_levels)
     num_classes = int(max(labels.max(), test_labels.max()) + 1)
 
     keras.utils.set_random_seed(args.seed)
@@ -466,7 +492,7 @@ def _train(args, *, recipe_name=None):
         "image_size": args.image_size,
         "image_shape": list(x.shape[1:]),
         "data_kind": recipe.data_kind,
-        "num_levels": recipe.num_levels,
+        "num_levels": num_levels,
         "num_classes": num_classes,
         "conditional": recipe.conditional,
         "epochs": epochs,
@@ -503,7 +529,7 @@ def _train(args, *, recipe_name=None):
         64,
         num_classes,
         recipe.conditional,
-        value_range=_value_range(recipe.data_kind, recipe.num_levels),
+        value_range=_value_range(recipe.data_kind, num_levels),
     )
     print(f"Trained in {train_seconds:.1f} s. Test metrics ({len(x_test)} images):")
     _print_metrics({k: v for k, v in metrics.items() if k not in ("split", "data")})
@@ -528,7 +554,9 @@ def _sample(args):
     extra = {}
     if run_info.get("conditional"):
         extra = _sample_conditions(model, args.num_samples, run_info["num_classes"])
-    samples = np.asarray(model.sample(args.num_samples, seed=args.seed, **extra))
+    samples = np.asarray(
+        model.sample(args.num_samples, seed=args.seed, **extra, **_fast_sampling(model))
+    )
     scale = args.scale or _scale_for(samples.shape[1:])
     value_range = _value_range(*_model_data_kind(model, run_info))
     path = viz.save_image_grid(args.out, samples, scale=scale, value_range=value_range)
@@ -655,7 +683,8 @@ def build_parser():
         description=(
             "Train a model recipe on a data set. Writes model.keras, run.json, "
             "history.json, metrics.json (test split) and samples.png; latent "
-            "models also write reconstructions.png and traversal.png."
+            "models also write reconstructions.png and traversal.png, autoregressive "
+            "models completions.png (the bottom half of test images sampled)."
         ),
         epilog=(
             "example:\n"

@@ -6,7 +6,10 @@ training. ``kgen train NAME`` and ``kgen demo`` look recipes up in `RECIPES`.
 
 Adding a recipe is one entry (model families add theirs in this file)::
 
-    RECIPES["pixelcnn"] = Recipe("pixelcnn", "PixelCNN, 4 masked layers", _build_pixelcnn, data_kind="integer", num_levels=4)
+    RECIPES["tiny_pixelcnn"] = Recipe("tiny_pixelcnn", "PixelCNN, 2 masked layers",
+                                      _build_autoregressive("PixelCNN"),
+                                      data_kind="integer",
+                                      options={"num_levels": 17, "num_layers": 2})
 
 where the build function has the signature
 ``build(image_shape, num_classes, *, learning_rate, seed, **options)`` and
@@ -34,7 +37,9 @@ class Recipe:
             in [0, 1]: VAEs, autoencoders), ``"signed"`` (floats in [-1, 1]:
             GANs, diffusion) or ``"integer"`` (levels in
             ``[0, num_levels - 1]``: autoregressive models).
-        num_levels: number of pixel levels for ``data_kind="integer"``.
+        num_levels: number of pixel levels for ``data_kind="integer"``; an
+            autoregressive recipe's ``num_levels`` option overrides it (see
+            `Recipe.levels`).
         epochs: default number of epochs.
         batch_size: default batch size.
         learning_rate: default learning rate.
@@ -59,6 +64,11 @@ class Recipe:
             raise ValueError(
                 f"data_kind must be one of {DATA_KINDS}; received {self.data_kind!r}."
             )
+
+    def levels(self, options=None):
+        """Pixel levels the data are quantized to, given ``--option`` values."""
+        merged = {**self.options, **(options or {})}
+        return int(merged.get("num_levels", self.num_levels))
 
     def build_model(
         self, image_shape, num_classes, *, learning_rate=None, seed=0, **options
@@ -148,6 +158,74 @@ def _build_wgan_gp(image_shape, num_classes, *, learning_rate, seed, **options):
     return model
 
 
+def _build_wgan(image_shape, num_classes, *, learning_rate, seed, **options):
+    import keras
+
+    from kgen.models import WGAN, dcgan_networks
+
+    options = dict(options)
+    latent_dim = options.pop("latent_dim")
+    generator, critic = dcgan_networks(
+        image_shape,
+        latent_dim,
+        options.pop("base_filters"),
+        discriminator_normalization=None,
+    )
+    model = WGAN(generator, critic, latent_dim, seed=seed, **options)
+    model.compile(
+        d_optimizer=keras.optimizers.RMSprop(learning_rate),
+        g_optimizer=keras.optimizers.RMSprop(learning_rate),
+    )
+    return model
+
+
+def _build_conditional_gan(image_shape, num_classes, *, learning_rate, seed, **options):
+    import keras
+
+    from kgen.models import ConditionalGAN, dcgan_networks
+
+    options = dict(options)
+    latent_dim = options.pop("latent_dim")
+    generator, discriminator = dcgan_networks(
+        image_shape,
+        latent_dim,
+        options.pop("base_filters"),
+        num_classes=num_classes,
+        conditioning=options.pop("conditioning", "projection"),
+    )
+    model = ConditionalGAN(
+        generator, discriminator, latent_dim, num_classes, seed=seed, **options
+    )
+    model.compile(
+        d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+        g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+    )
+    return model
+
+
+def _build_autoregressive(class_name):
+    """A build function for one of the autoregressive model classes.
+
+    ``num_levels`` comes from the options (the data are quantized to it) and
+    ``num_classes`` is passed only to the class-conditional recipes.
+    """
+
+    def build(image_shape, num_classes, *, learning_rate, seed, **options):
+        from kgen import models
+
+        options = dict(options)
+        conditional = options.pop("conditional", False)
+        model = getattr(models, class_name)(
+            image_shape,
+            num_classes=num_classes if conditional else None,
+            **options,
+        )
+        model.compile(optimizer=_adam(learning_rate))
+        return model
+
+    return build
+
+
 RECIPES = {
     "vae": Recipe(
         "vae",
@@ -209,6 +287,95 @@ RECIPES = {
         batch_size=64,
         learning_rate=1e-4,
         options={"latent_dim": 32, "base_filters": 32, "n_critic": 5},
+    ),
+    "wgan": Recipe(
+        "wgan",
+        "WGAN (Arjovsky et al.), weight clipping at 0.01, RMSprop, 5 critic steps",
+        _build_wgan,
+        data_kind="signed",
+        epochs=20,
+        batch_size=64,
+        learning_rate=5e-5,
+        options={"latent_dim": 32, "base_filters": 32, "clip_value": 0.01},
+    ),
+    "conditional_gan": Recipe(
+        "conditional_gan",
+        "class-conditional DCGAN with a projection discriminator",
+        _build_conditional_gan,
+        data_kind="signed",
+        epochs=20,
+        batch_size=64,
+        learning_rate=2e-4,
+        conditional=True,
+        options={"latent_dim": 32, "base_filters": 32, "conditioning": "projection"},
+    ),
+    "pixelcnn": Recipe(
+        "pixelcnn",
+        "PixelCNN (van den Oord et al.), masked convolutions A/B, softmax per sub-pixel",
+        _build_autoregressive("PixelCNN"),
+        data_kind="integer",
+        epochs=20,
+        batch_size=64,
+        learning_rate=1e-3,
+        options={"num_levels": 17, "filters": 32, "num_layers": 5},
+    ),
+    "gated_pixelcnn": Recipe(
+        "gated_pixelcnn",
+        "Gated PixelCNN, vertical and horizontal stacks (no blind spot), fast sampling",
+        _build_autoregressive("GatedPixelCNN"),
+        data_kind="integer",
+        epochs=20,
+        batch_size=64,
+        learning_rate=1e-3,
+        options={"num_levels": 17, "filters": 32, "num_layers": 6},
+    ),
+    "conditional_gated_pixelcnn": Recipe(
+        "conditional_gated_pixelcnn",
+        "class-conditional Gated PixelCNN (labels bias every gate)",
+        _build_autoregressive("GatedPixelCNN"),
+        data_kind="integer",
+        epochs=20,
+        batch_size=64,
+        learning_rate=1e-3,
+        conditional=True,
+        options={
+            "num_levels": 17,
+            "filters": 32,
+            "num_layers": 6,
+            "conditional": True,
+        },
+    ),
+    "pixelcnn_pp": Recipe(
+        "pixelcnn_pp",
+        "PixelCNN++ (Salimans et al.), discretized logistic mixture, two scales",
+        _build_autoregressive("PixelCNNPlusPlus"),
+        data_kind="integer",
+        epochs=20,
+        batch_size=64,
+        learning_rate=1e-3,
+        options={
+            "num_levels": 17,
+            "num_filters": 32,
+            "num_resnet": 1,
+            "num_scales": 2,
+            "num_logistic_mix": 5,
+            "dropout_rate": 0.0,
+        },
+    ),
+    "pixelrnn": Recipe(
+        "pixelrnn",
+        "PixelRNN (van den Oord et al.), Row LSTM or Diagonal BiLSTM (option cell=)",
+        _build_autoregressive("PixelRNN"),
+        data_kind="integer",
+        epochs=20,
+        batch_size=64,
+        learning_rate=1e-3,
+        options={
+            "num_levels": 17,
+            "cell": "row_lstm",
+            "num_layers": 2,
+            "hidden_units": 32,
+        },
     ),
 }
 

@@ -29,7 +29,7 @@ from keras import ops
 
 from kgen import backend
 from kgen.distributions.categorical import categorical_log_prob, gumbel_noise
-from kgen.models.base import GenerativeModel
+from kgen.models.base import GenerativeModel, _is_array_like
 from kgen.validation import check_images, check_labels, check_positive_int, to_numpy
 
 __all__ = ["AutoregressiveModel", "CategoricalAutoregressiveModel"]
@@ -255,6 +255,35 @@ class AutoregressiveModel(GenerativeModel):
             self._check_conditions(labels, len(images), name="labels")
         if self.num_classes is not None:
             self._check_conditions(labels, len(images), name="labels")
+
+    def _labels_into_inputs(self, x, y):
+        """``fit(images, labels)`` as ``fit({"images": ..., "labels": ...})``.
+
+        Class-conditional models read their labels from the inputs, so that
+        ``call``, ``log_prob`` and the samplers see them; array labels given as
+        ``y`` (as for ``ConditionalVAE`` and ``ConditionalGAN``) are moved
+        there. An unconditional model given labels raises a ``ValueError``.
+        """
+        if y is None or not _is_array_like(y) or isinstance(x, dict):
+            return x, y
+        if self.num_classes is None:
+            raise ValueError(
+                f"{type(self).__name__} was built without num_classes, so it "
+                f"takes no labels; received y of shape {np.shape(to_numpy(y))}. "
+                "Build it with num_classes=... for a class-conditional model."
+            )
+        return {"images": x, "labels": y}, None
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        x, y = self._labels_into_inputs(x, y)
+        validation = kwargs.get("validation_data")
+        if isinstance(validation, (tuple, list)) and len(validation) == 2:
+            kwargs["validation_data"] = (self._labels_into_inputs(*validation)[0],)
+        return super().fit(x, y, *args, **kwargs)
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        x, y = self._labels_into_inputs(x, y)
+        return super().evaluate(x, y, *args, **kwargs)
 
     def _check_fit_data(self, x, y):
         if isinstance(x, dict):

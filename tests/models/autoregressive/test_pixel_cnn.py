@@ -125,7 +125,10 @@ def test_class_labels_change_the_likelihood(rng):
     # Class 0: all-zero images, class 1: all-three images.
     labels = rng.integers(0, 2, size=256)
     images = np.broadcast_to(labels[:, None, None, None] * 3, (256, 4, 4, 1)).copy()
-    model.fit({"images": images, "labels": labels}, epochs=10, batch_size=64, verbose=0)
+    # labels as y, as for ConditionalVAE and ConditionalGAN
+    model.fit(images, labels, epochs=10, batch_size=64, verbose=0)
+    as_dict = model.evaluate({"images": images, "labels": labels}, verbose=0)
+    assert model.evaluate(images, labels, verbose=0) == pytest.approx(as_dict)
     right = model.log_prob(images[:32], conditions=labels[:32]).mean()
     wrong = model.log_prob(images[:32], conditions=1 - labels[:32]).mean()
     assert right > wrong + 5.0
@@ -138,3 +141,11 @@ def test_config_round_trip():
     clone = PixelCNN.from_config(model.get_config())
     assert clone.image_shape == (5, 5, 3)
     assert (clone.filters, clone.num_layers, clone.num_classes) == (6, 2, 3)
+
+
+def test_unconditional_model_rejects_labels():
+    model = PixelCNN((4, 4, 1), num_levels=4, filters=4, num_layers=1)
+    model.compile(optimizer="adam")
+    images = np.zeros((8, 4, 4, 1), "int32")
+    with pytest.raises(ValueError, match="without num_classes.*received y of shape"):
+        model.fit(images, np.zeros(8, "int32"), epochs=1, verbose=0)
