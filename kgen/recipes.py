@@ -203,27 +203,38 @@ def _build_conditional_gan(image_shape, num_classes, *, learning_rate, seed, **o
     return model
 
 
-def _build_autoregressive(class_name):
+def _build_autoregressive(class_name, conditional=False):
     """A build function for one of the autoregressive model classes.
 
-    ``num_levels`` comes from the options (the data are quantized to it) and
-    ``num_classes`` is passed only to the class-conditional recipes.
+    ``num_levels`` comes from the options (the data are quantized to it);
+    ``num_classes`` is passed only when ``conditional``.
     """
 
     def build(image_shape, num_classes, *, learning_rate, seed, **options):
         from kgen import models
 
-        options = dict(options)
-        conditional = options.pop("conditional", False)
         model = getattr(models, class_name)(
-            image_shape,
-            num_classes=num_classes if conditional else None,
-            **options,
+            image_shape, num_classes=num_classes if conditional else None, **options
         )
         model.compile(optimizer=_adam(learning_rate))
         return model
 
     return build
+
+
+def _autoregressive_recipe(name, description, class_name, conditional=False, **options):
+    # 17 levels by default: the digits' own grey levels (option num_levels)
+    return Recipe(
+        name,
+        description,
+        _build_autoregressive(class_name, conditional),
+        data_kind="integer",
+        epochs=20,
+        batch_size=64,
+        learning_rate=1e-3,
+        conditional=conditional,
+        options={"num_levels": 17, **options},
+    )
 
 
 RECIPES = {
@@ -309,74 +320,54 @@ RECIPES = {
         conditional=True,
         options={"latent_dim": 32, "base_filters": 32, "conditioning": "projection"},
     ),
-    "pixelcnn": Recipe(
-        "pixelcnn",
-        "PixelCNN (van den Oord et al.), masked convolutions A/B, softmax per sub-pixel",
-        _build_autoregressive("PixelCNN"),
-        data_kind="integer",
-        epochs=20,
-        batch_size=64,
-        learning_rate=1e-3,
-        options={"num_levels": 17, "filters": 32, "num_layers": 5},
-    ),
-    "gated_pixelcnn": Recipe(
-        "gated_pixelcnn",
-        "Gated PixelCNN, vertical and horizontal stacks (no blind spot), fast sampling",
-        _build_autoregressive("GatedPixelCNN"),
-        data_kind="integer",
-        epochs=20,
-        batch_size=64,
-        learning_rate=1e-3,
-        options={"num_levels": 17, "filters": 32, "num_layers": 6},
-    ),
-    "conditional_gated_pixelcnn": Recipe(
-        "conditional_gated_pixelcnn",
-        "class-conditional Gated PixelCNN (labels bias every gate)",
-        _build_autoregressive("GatedPixelCNN"),
-        data_kind="integer",
-        epochs=20,
-        batch_size=64,
-        learning_rate=1e-3,
-        conditional=True,
-        options={
-            "num_levels": 17,
-            "filters": 32,
-            "num_layers": 6,
-            "conditional": True,
-        },
-    ),
-    "pixelcnn_pp": Recipe(
-        "pixelcnn_pp",
-        "PixelCNN++ (Salimans et al.), discretized logistic mixture, two scales",
-        _build_autoregressive("PixelCNNPlusPlus"),
-        data_kind="integer",
-        epochs=20,
-        batch_size=64,
-        learning_rate=1e-3,
-        options={
-            "num_levels": 17,
-            "num_filters": 32,
-            "num_resnet": 1,
-            "num_scales": 2,
-            "num_logistic_mix": 5,
-            "dropout_rate": 0.0,
-        },
-    ),
-    "pixelrnn": Recipe(
-        "pixelrnn",
-        "PixelRNN (van den Oord et al.), Row LSTM or Diagonal BiLSTM (option cell=)",
-        _build_autoregressive("PixelRNN"),
-        data_kind="integer",
-        epochs=20,
-        batch_size=64,
-        learning_rate=1e-3,
-        options={
-            "num_levels": 17,
-            "cell": "row_lstm",
-            "num_layers": 2,
-            "hidden_units": 32,
-        },
-    ),
+    **{
+        recipe.name: recipe
+        for recipe in (
+            _autoregressive_recipe(
+                "pixelcnn",
+                "PixelCNN (van den Oord et al.), masked convolutions A/B, softmax "
+                "per sub-pixel",
+                "PixelCNN",
+                filters=32,
+                num_layers=5,
+            ),
+            _autoregressive_recipe(
+                "gated_pixelcnn",
+                "Gated PixelCNN, vertical and horizontal stacks (no blind spot), "
+                "fast sampling",
+                "GatedPixelCNN",
+                filters=32,
+                num_layers=6,
+            ),
+            _autoregressive_recipe(
+                "conditional_gated_pixelcnn",
+                "class-conditional Gated PixelCNN (labels bias every gate)",
+                "GatedPixelCNN",
+                conditional=True,
+                filters=32,
+                num_layers=6,
+            ),
+            _autoregressive_recipe(
+                "pixelcnn_pp",
+                "PixelCNN++ (Salimans et al.), discretized logistic mixture, two scales",
+                "PixelCNNPlusPlus",
+                num_filters=32,
+                num_resnet=1,
+                num_scales=2,
+                num_logistic_mix=5,
+                dropout_rate=0.0,
+            ),
+            _autoregressive_recipe(
+                "pixelrnn",
+                "PixelRNN (van den Oord et al.), Row LSTM or Diagonal BiLSTM "
+                "(option cell=)",
+                "PixelRNN",
+                cell="row_lstm",
+                num_layers=2,
+                hidden_units=32,
+            ),
+        )
+    },
 }
 
 

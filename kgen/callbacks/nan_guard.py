@@ -20,6 +20,11 @@ class StopOnNaN(keras.callbacks.Callback):
             ``model.stop_training`` and print the message.
     """
 
+    # Only reads the logs, so Keras may run it off the training thread on
+    # backends that allow that (JAX): the step does not wait for the check,
+    # and a non-finite value raises at the next batch or at the epoch's end.
+    async_safe = True
+
     def __init__(self, raise_error=True):
         super().__init__()
         self.raise_error = raise_error

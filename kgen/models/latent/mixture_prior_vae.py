@@ -4,8 +4,7 @@ from keras import ops
 
 from kgen.api_export import kgen_export
 from kgen.layers.latent import MixtureOfGaussiansPrior
-from kgen.models.latent import networks
-from kgen.models.latent.vae import VAE, _check_likelihood, channels_per_pixel
+from kgen.models.latent.vae import VAE, mlp_vae_networks
 from kgen.validation import check_positive_int
 
 __all__ = ["MixturePriorVAE", "mlp_mixture_prior_vae"]
@@ -91,14 +90,8 @@ def mlp_mixture_prior_vae(
     Returns:
         An uncompiled ``MixturePriorVAE``.
     """
-    _check_likelihood(likelihood)
-    hidden_units = tuple(hidden_units)
-    encoder = networks.mlp_encoder(image_shape, 2 * latent_dim, hidden_units)
-    decoder = networks.mlp_decoder(
-        latent_dim,
-        image_shape,
-        channels_per_pixel(likelihood),
-        tuple(reversed(hidden_units)),
+    encoder, decoder = mlp_vae_networks(
+        image_shape, latent_dim, hidden_units, likelihood
     )
     return MixturePriorVAE(
         encoder,

@@ -509,6 +509,20 @@ def _check_likelihood(likelihood):
         )
 
 
+def mlp_vae_networks(image_shape, latent_dim, hidden_units, likelihood):
+    """Encoder and decoder of the fully connected VAEs (see ``mlp_vae``)."""
+    _check_likelihood(likelihood)
+    hidden_units = tuple(hidden_units)
+    encoder = networks.mlp_encoder(image_shape, 2 * latent_dim, hidden_units)
+    decoder = networks.mlp_decoder(
+        latent_dim,
+        image_shape,
+        channels_per_pixel(likelihood),
+        tuple(reversed(hidden_units)),
+    )
+    return encoder, decoder
+
+
 def mlp_vae(
     image_shape,
     latent_dim=20,
@@ -531,14 +545,8 @@ def mlp_vae(
     Returns:
         An uncompiled ``VAE``.
     """
-    _check_likelihood(likelihood)
-    hidden_units = tuple(hidden_units)
-    encoder = networks.mlp_encoder(image_shape, 2 * latent_dim, hidden_units)
-    decoder = networks.mlp_decoder(
-        latent_dim,
-        image_shape,
-        channels_per_pixel(likelihood),
-        tuple(reversed(hidden_units)),
+    encoder, decoder = mlp_vae_networks(
+        image_shape, latent_dim, hidden_units, likelihood
     )
     return VAE(
         encoder,
