@@ -55,6 +55,20 @@ def parse_args(argv=None):
     )
     parser.add_argument("--quick", action="store_true", help="tiny subset, 1 epoch")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--init",
+        choices=("keras", "torch"),
+        default="keras",
+        help="kgen: Keras's default initialization (Glorot-uniform weights, zero "
+        "biases) or torch.nn.Linear's (weights and biases uniform in "
+        "+-1/sqrt(fan_in)), to separate initialization from framework",
+    )
+    parser.add_argument(
+        "--steps-per-execution",
+        type=int,
+        default=1,
+        help="kgen: training steps per compiled call (Keras compile option)",
+    )
     parser.add_argument("--json", default=None, help="also write results here")
     parser.add_argument("--worker", choices=("kgen", "pythae"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -93,6 +107,19 @@ def limit_torch_threads(args):
         torch.set_num_interop_threads(args.threads)
 
 
+def torch_like_initialization(model, seed):
+    """Re-draw every Dense layer as torch.nn.Linear initializes it."""
+    import keras
+
+    rng = np.random.default_rng(seed)
+    for layer in model._flatten_layers():
+        if isinstance(layer, keras.layers.Dense):
+            bound = 1.0 / np.sqrt(layer.kernel.shape[0])
+            layer.kernel.assign(rng.uniform(-bound, bound, layer.kernel.shape))
+            if layer.bias is not None:
+                layer.bias.assign(rng.uniform(-bound, bound, layer.bias.shape))
+
+
 def summarize(epoch_seconds):
     timed = epoch_seconds[1:] if len(epoch_seconds) > 1 else epoch_seconds
     return float(np.mean(timed))
@@ -111,10 +138,16 @@ def run_kgen(args):
     model = mlp_vae(
         (28, 28, 1), latent_dim=LATENT, hidden_units=(HIDDEN,), seed=args.seed
     )
+    if args.init == "torch":
+        torch_like_initialization(model, args.seed)
     jit_compile = "auto"
     if keras.config.backend() == "torch" and args.torch_jit_compile:
         jit_compile = True
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=jit_compile)
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        jit_compile=jit_compile,
+        steps_per_execution=args.steps_per_execution,
+    )
     epoch_seconds, epoch_cpu_seconds = [], []
     for x_epoch in binarized_epochs(x_train, args):
         start, start_cpu = time.perf_counter(), time.process_time()
@@ -132,7 +165,13 @@ def run_kgen(args):
     )
     return {
         "name": f"kgen/{keras.config.backend()}"
-        + ("+torch.compile" if jit_compile is True else ""),
+        + ("+torch.compile" if jit_compile is True else "")
+        + (
+            f" steps_per_execution={args.steps_per_execution}"
+            if args.steps_per_execution > 1
+            else ""
+        )
+        + (" torch init" if args.init == "torch" else ""),
         "epoch_seconds": epoch_seconds,
         "seconds_per_epoch": summarize(epoch_seconds),
         "epoch_cpu_seconds": epoch_cpu_seconds,
@@ -278,6 +317,10 @@ def worker_command(args, worker):
         command += ["--threads", str(args.threads)]
     if args.torch_jit_compile:
         command.append("--torch-jit-compile")
+    if args.steps_per_execution > 1:
+        command += ["--steps-per-execution", str(args.steps_per_execution)]
+    if args.init != "keras":
+        command += ["--init", args.init]
     return command
 
 
