@@ -64,6 +64,12 @@ def parse_args(argv=None):
         "+-1/sqrt(fan_in)), to separate initialization from framework",
     )
     parser.add_argument(
+        "--adam-epsilon",
+        type=float,
+        default=None,
+        help="kgen: Adam's epsilon (Keras default 1e-7; torch's is 1e-8)",
+    )
+    parser.add_argument(
         "--steps-per-execution",
         type=int,
         default=1,
@@ -144,7 +150,9 @@ def run_kgen(args):
     if keras.config.backend() == "torch" and args.torch_jit_compile:
         jit_compile = True
     model.compile(
-        optimizer=keras.optimizers.Adam(1e-3),
+        optimizer=keras.optimizers.Adam(
+            1e-3, **({"epsilon": args.adam_epsilon} if args.adam_epsilon else {})
+        ),
         jit_compile=jit_compile,
         steps_per_execution=args.steps_per_execution,
     )
@@ -171,7 +179,8 @@ def run_kgen(args):
             if args.steps_per_execution > 1
             else ""
         )
-        + (" torch init" if args.init == "torch" else ""),
+        + (" torch init" if args.init == "torch" else "")
+        + (f" eps={args.adam_epsilon:g}" if args.adam_epsilon else ""),
         "epoch_seconds": epoch_seconds,
         "seconds_per_epoch": summarize(epoch_seconds),
         "epoch_cpu_seconds": epoch_cpu_seconds,
@@ -321,6 +330,8 @@ def worker_command(args, worker):
         command += ["--steps-per-execution", str(args.steps_per_execution)]
     if args.init != "keras":
         command += ["--init", args.init]
+    if args.adam_epsilon:
+        command += ["--adam-epsilon", str(args.adam_epsilon)]
     return command
 
 
