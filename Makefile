@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-# Train a VAE on the embedded digits (about a minute on 2 cores) and write
+# Train a VAE on the embedded digits (under a minute on 2 cores) and write
 # samples, reconstructions, a latent traversal, metrics and the model to runs/.
 demo: setup
 	KERAS_BACKEND=$${KERAS_BACKEND:-$(DEMO_BACKEND)} $(BIN)/kgen demo --out runs/demo

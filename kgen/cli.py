@@ -606,7 +606,7 @@ def _demo(args):
     args.iwae_samples = 100
     print(
         "kgen demo: a VAE learns the 8x8 handwritten digits bundled with "
-        "scikit-learn (about a minute on 2 CPU cores)."
+        "scikit-learn (under a minute on 2 CPU cores)."
     )
     return _train(args, recipe_name=DEMO_RECIPE)
 
@@ -782,7 +782,7 @@ def build_parser():
     demo = commands.add_parser(
         "demo",
         formatter_class=_Formatter,
-        help="train a VAE on the embedded digits (about a minute)",
+        help="train a VAE on the embedded digits (under a minute)",
         description=(
             "Train the 'vae' recipe on the 8x8 digits bundled with scikit-learn "
             "and write samples, reconstructions, a latent traversal, test "
