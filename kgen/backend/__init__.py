@@ -44,16 +44,18 @@ def input_gradients(fn, x):
     return _impl.input_gradients(fn, x)
 
 
-def compile_function(fn):
+def compile_function(fn, *, xla=False):
     """Compile a pure tensor function for inference loops (sampling).
 
-    JAX: ``jax.jit``; TensorFlow: ``tf.function`` (graph mode); torch: the
-    function runs eagerly under ``torch.no_grad()`` (``torch.compile`` costs
-    more than it saves for short CPU loops). ``fn`` must take and return
-    tensors (or nested structures of them) and must not update Keras
-    variables: draw random numbers before the call and pass them in.
+    JAX: ``jax.jit``; TensorFlow: ``tf.function`` (graph mode), with XLA
+    when ``xla=True`` (``jit_compile=True``: the autoregressive sampling loops
+    run 2-4x faster on CPU, for a longer first call); torch: the function runs
+    eagerly under ``torch.no_grad()`` (``torch.compile`` costs more than it
+    saves for short CPU loops). ``fn`` must take and return tensors (or
+    nested structures of them) and must not update Keras variables: draw
+    random numbers before the call and pass them in.
     """
-    return _impl.compile_function(fn)
+    return _impl.compile_function(fn, xla=xla)
 
 
 class Phase:

@@ -9,8 +9,8 @@ def input_gradients(fn, x):
     return tape.gradient(y, x)
 
 
-def compile_function(fn):
-    return tf.function(fn, reduce_retracing=True)
+def compile_function(fn, xla=False):
+    return tf.function(fn, jit_compile=xla, reduce_retracing=True)
 
 
 def multi_optimizer_train_step(model, data):

@@ -12,7 +12,7 @@ def input_gradients(fn, x):
     return grad
 
 
-def compile_function(fn):
+def compile_function(fn, xla=False):
     def run(*args, **kwargs):
         with torch.no_grad():
             return fn(*args, **kwargs)

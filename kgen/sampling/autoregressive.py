@@ -11,8 +11,8 @@ for the same noise.
   changed (see ``GatedPixelCNN``), in the manner of Ramachandran et al., 2017,
   "Fast Generation for Convolutional Autoregressive Models".
 
-Both loops are compiled with ``kgen.backend.compile_function`` and read the
-model's current weights on every call.
+Both loops are compiled with ``kgen.backend.compile_function`` (with XLA on
+TensorFlow as well as JAX) and read the model's current weights on every call.
 """
 
 from keras import ops
@@ -86,6 +86,7 @@ def naive_sample(model, images, labels, noise, temperature, start=0):
         labels,
         noise,
         *_loop_arguments(temperature, start),
+        xla=True,
     )
 
 
@@ -105,5 +106,11 @@ def fast_sample(model, images, labels, noise, temperature, start=0):
     if labels is not None:
         labels = ops.convert_to_tensor(labels, dtype="int32")
     return model.run_compiled(
-        "fast_sample", loop, images, labels, noise, *_loop_arguments(temperature, start)
+        "fast_sample",
+        loop,
+        images,
+        labels,
+        noise,
+        *_loop_arguments(temperature, start),
+        xla=True,
     )

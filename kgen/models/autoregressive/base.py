@@ -292,11 +292,13 @@ class AutoregressiveModel(GenerativeModel):
             super()._check_fit_data(x, y)
 
     # ------------------------------------------------- compiled pure functions
-    def run_compiled(self, key, fn, *args):
+    def run_compiled(self, key, fn, *args, xla=False):
         """Run ``fn(*args)`` compiled, reading the model's current weights.
 
         The weights are passed as arguments (through a ``StatelessScope``), so
         one compiled function per ``key`` stays valid after more training.
+        ``xla=True`` compiles with XLA on TensorFlow too (see
+        ``kgen.backend.compile_function``).
         """
         cache = _COMPILED.setdefault(self, {})
         variables = list(self.variables)
@@ -306,7 +308,7 @@ class AutoregressiveModel(GenerativeModel):
                 with keras.StatelessScope(state_mapping=list(zip(variables, values))):
                     return fn(*inner_args)
 
-            cache[key] = backend.compile_function(pure)
+            cache[key] = backend.compile_function(pure, xla=xla)
         values = [ops.convert_to_tensor(v) for v in variables]
         return cache[key](values, *args)
 
