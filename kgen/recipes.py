@@ -86,10 +86,17 @@ class Recipe:
         )
 
 
-def _adam(learning_rate):
-    import keras
+def _optimizer(name, **kwargs):
+    # One fresh optimizer per call: each network of a GAN needs its own.
+    def make(learning_rate):
+        import keras
 
-    return keras.optimizers.Adam(learning_rate=learning_rate)
+        return getattr(keras.optimizers, name)(learning_rate, **kwargs)
+
+    return make
+
+
+_adam = _optimizer("Adam")
 
 
 def _build_mlp_vae(image_shape, num_classes, *, learning_rate, seed, **options):
@@ -124,83 +131,52 @@ def _build_conditional_vae(image_shape, num_classes, *, learning_rate, seed, **o
     return model
 
 
-def _build_dcgan(image_shape, num_classes, *, learning_rate, seed, **options):
-    import keras
+def _build_dcgan_family(class_name, optimizer, conditional=False, **network_options):
+    """A build function for a GAN class on ``dcgan_networks``.
 
-    from kgen.models import dcgan
+    ``latent_dim`` and ``base_filters`` (and ``conditioning`` for a
+    conditional GAN) come from the recipe options; the other options go to
+    the model class. Both networks get their own optimizer from
+    ``optimizer(learning_rate)``.
+    """
 
-    model = dcgan(image_shape, seed=seed, **options)
-    model.compile(
-        d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
-        g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
-    )
-    return model
+    def build(image_shape, num_classes, *, learning_rate, seed, **options):
+        from kgen import models
 
+        options = dict(options)
+        latent_dim = options.pop("latent_dim")
+        network_kwargs = dict(network_options)
+        class_args = ()
+        if conditional:
+            network_kwargs["num_classes"] = num_classes
+            network_kwargs["conditioning"] = options.pop("conditioning", "projection")
+            class_args = (num_classes,)
+        generator, discriminator = models.dcgan_networks(
+            image_shape, latent_dim, options.pop("base_filters"), **network_kwargs
+        )
+        model = getattr(models, class_name)(
+            generator, discriminator, latent_dim, *class_args, seed=seed, **options
+        )
+        model.compile(
+            d_optimizer=optimizer(learning_rate), g_optimizer=optimizer(learning_rate)
+        )
+        return model
 
-def _build_wgan_gp(image_shape, num_classes, *, learning_rate, seed, **options):
-    import keras
-
-    from kgen.models import WGANGP, dcgan_networks
-
-    options = dict(options)
-    latent_dim = options.pop("latent_dim")
-    generator, critic = dcgan_networks(
-        image_shape,
-        latent_dim,
-        options.pop("base_filters"),
-        discriminator_normalization="layer",
-    )
-    model = WGANGP(generator, critic, latent_dim, seed=seed, **options)
-    model.compile(
-        d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.0, beta_2=0.9),
-        g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.0, beta_2=0.9),
-    )
-    return model
-
-
-def _build_wgan(image_shape, num_classes, *, learning_rate, seed, **options):
-    import keras
-
-    from kgen.models import WGAN, dcgan_networks
-
-    options = dict(options)
-    latent_dim = options.pop("latent_dim")
-    generator, critic = dcgan_networks(
-        image_shape,
-        latent_dim,
-        options.pop("base_filters"),
-        discriminator_normalization=None,
-    )
-    model = WGAN(generator, critic, latent_dim, seed=seed, **options)
-    model.compile(
-        d_optimizer=keras.optimizers.RMSprop(learning_rate),
-        g_optimizer=keras.optimizers.RMSprop(learning_rate),
-    )
-    return model
+    return build
 
 
-def _build_conditional_gan(image_shape, num_classes, *, learning_rate, seed, **options):
-    import keras
-
-    from kgen.models import ConditionalGAN, dcgan_networks
-
-    options = dict(options)
-    latent_dim = options.pop("latent_dim")
-    generator, discriminator = dcgan_networks(
-        image_shape,
-        latent_dim,
-        options.pop("base_filters"),
-        num_classes=num_classes,
-        conditioning=options.pop("conditioning", "projection"),
-    )
-    model = ConditionalGAN(
-        generator, discriminator, latent_dim, num_classes, seed=seed, **options
-    )
-    model.compile(
-        d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
-        g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
-    )
-    return model
+_build_dcgan = _build_dcgan_family("GAN", _optimizer("Adam", beta_1=0.5))
+_build_wgan_gp = _build_dcgan_family(
+    "WGANGP",
+    _optimizer("Adam", beta_1=0.0, beta_2=0.9),
+    discriminator_normalization="layer",
+)
+_build_wgan = _build_dcgan_family(
+    "WGAN", _optimizer("RMSprop"), discriminator_normalization=None
+)
+_build_conditional_gan = _build_dcgan_family(
+    "ConditionalGAN", _optimizer("Adam", beta_1=0.5), conditional=True
+)
 
 
 def _build_autoregressive(class_name, conditional=False):
