@@ -37,9 +37,6 @@ class Recipe:
             in [0, 1]: VAEs, autoencoders), ``"signed"`` (floats in [-1, 1]:
             GANs, diffusion) or ``"integer"`` (levels in
             ``[0, num_levels - 1]``: autoregressive models).
-        num_levels: number of pixel levels for ``data_kind="integer"``; an
-            autoregressive recipe's ``num_levels`` option overrides it (see
-            `Recipe.levels`).
         epochs: default number of epochs.
         batch_size: default batch size.
         learning_rate: default learning rate.
@@ -52,7 +49,6 @@ class Recipe:
     description: str
     build: Callable
     data_kind: str = "unit"
-    num_levels: int = 256
     epochs: int = 20
     batch_size: int = 64
     learning_rate: float = 1e-3
@@ -66,9 +62,13 @@ class Recipe:
             )
 
     def levels(self, options=None):
-        """Pixel levels the data are quantized to, given ``--option`` values."""
+        """Pixel levels for ``data_kind="integer"``: the ``num_levels`` option.
+
+        The recipe's default, overridden by ``--option num_levels=...``; 256
+        when the recipe has none.
+        """
         merged = {**self.options, **(options or {})}
-        return int(merged.get("num_levels", self.num_levels))
+        return int(merged.get("num_levels", 256))
 
     def build_model(
         self, image_shape, num_classes, *, learning_rate=None, seed=0, **options
