@@ -44,6 +44,18 @@ def input_gradients(fn, x):
     return _impl.input_gradients(fn, x)
 
 
+def num_replicas():
+    """Replicas that each compute a share of the batch and sum their gradients.
+
+    ``tf.distribute`` strategies on TensorFlow run the step once per replica
+    and sum the gradients, so a loss must be divided by this number (Keras's
+    own ``compute_loss`` does it). On JAX a ``keras.distribution`` runs one
+    global program over the whole batch, and torch has no distribution in
+    the released Keras: 1 on both.
+    """
+    return _impl.num_replicas()
+
+
 def compile_function(fn, *, xla=False):
     """Compile a pure tensor function for inference loops (sampling).
 

@@ -9,6 +9,10 @@ def input_gradients(fn, x):
     return tape.gradient(y, x)
 
 
+def num_replicas():
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
 def compile_function(fn, xla=False):
     return tf.function(fn, jit_compile=xla, reduce_retracing=True)
 
