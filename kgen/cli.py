@@ -130,16 +130,6 @@ def _json_default(value):
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
-def _convert(images, data_kind, num_levels):
-    from kgen import data
-
-    if data_kind == "unit":
-        return data.to_unit_float(images)
-    if data_kind == "signed":
-        return data.to_signed_float(images)
-    return data.quantize(images, num_levels).astype("int32")
-
-
 def _load(name, split, image_size, data_dir=None):
     from kgen import data
 
@@ -152,27 +142,6 @@ def _load(name, split, image_size, data_dir=None):
         ) from error
 
 
-def _model_data_kind(model, run_info):
-    """The pixel convention of a model: from run.json, else by duck typing."""
-    if run_info.get("data_kind"):
-        return run_info["data_kind"], int(run_info.get("num_levels", 256))
-    if callable(getattr(model, "elbo", None)) or callable(
-        getattr(model, "reconstruct", None)
-    ):
-        return "unit", 256
-    if callable(getattr(model, "log_prob", None)):
-        return "integer", int(getattr(model, "num_levels", 256))
-    return "signed", 256
-
-
-def _read_run_info(model_path):
-    path = os.path.join(os.path.dirname(os.path.abspath(model_path)), "run.json")
-    if os.path.isfile(path):
-        with open(path) as handle:
-            return json.load(handle)
-    return {}
-
-
 def _load_model(path):
     import keras
 
@@ -181,13 +150,6 @@ def _load_model(path):
     if not os.path.isfile(path):
         raise CommandError(f"No model file at {path!r} (expected a .keras file).")
     return keras.saving.load_model(path)
-
-
-def _value_range(data_kind, num_levels):
-    """The pixel range of a pixel convention, for the grid writer."""
-    if data_kind == "integer":
-        return (0, int(num_levels) - 1)
-    return (-1.0, 1.0) if data_kind == "signed" else (0.0, 1.0)
 
 
 def _scale_for(image_shape):
@@ -448,15 +410,12 @@ def _train(args, *, recipe_name=None):
 
     images, labels = _load(args.data, "train", args.image_size, args.data_dir)
     test_images, test_labels = _load(args.data, "test", args.image_size, args.data_dir)
-    num_levels = recipe.levels(options)
-    x = _convert(images, recipe.data_kind, num_levels)
-    x_test = _convert(test_images, recipe.data_kind, num_levels)
     num_classes = int(max(labels.max(), test_labels.max()) + 1)
 
     keras.utils.set_random_seed(args.seed)
     try:
         model = recipe.build_model(
-            x.shape[1:],
+            images.shape[1:],
             num_classes,
             learning_rate=args.learning_rate,
             seed=args.seed,
@@ -467,6 +426,11 @@ def _train(args, *, recipe_name=None):
             f"Bad --option for recipe {name!r}: {error}. Its options: "
             f"{', '.join(f'{k}={v!r}' for k, v in recipe.options.items()) or 'none'}."
         ) from error
+    # The model declares what data it takes (kgen.contract).
+    convention = model.data_convention
+    x = convention.from_uint8(images)
+    x_test = convention.from_uint8(test_images)
+    conditional = model.num_classes is not None
     print(
         f"Training {name} on {args.data} {tuple(x.shape[1:])} ({len(x)} images) "
         f"for {epochs} epochs, batch size {batch_size}, backend "
@@ -475,7 +439,7 @@ def _train(args, *, recipe_name=None):
     start = time.perf_counter()
     history = model.fit(
         x,
-        labels if recipe.conditional else None,
+        labels if conditional else None,
         epochs=epochs,
         batch_size=batch_size,
         verbose=0 if args.verbose == 3 else args.verbose,
@@ -491,10 +455,8 @@ def _train(args, *, recipe_name=None):
         "data": args.data,
         "image_size": args.image_size,
         "image_shape": list(x.shape[1:]),
-        "data_kind": recipe.data_kind,
-        "num_levels": num_levels,
-        "num_classes": num_classes,
-        "conditional": recipe.conditional,
+        "data_convention": convention.describe(),
+        "num_classes": model.num_classes,
         "epochs": epochs,
         "batch_size": batch_size,
         "learning_rate": args.learning_rate or recipe.learning_rate,
@@ -514,7 +476,7 @@ def _train(args, *, recipe_name=None):
         test_labels,
         iwae_samples=args.iwae_samples,
         seed=args.seed,
-        conditional=recipe.conditional,
+        conditional=conditional,
     )
     metrics.update(
         {"split": "test", "data": args.data, "train_seconds": round(train_seconds, 2)}
@@ -528,8 +490,8 @@ def _train(args, *, recipe_name=None):
         args.seed,
         64,
         num_classes,
-        recipe.conditional,
-        value_range=_value_range(recipe.data_kind, num_levels),
+        conditional,
+        value_range=convention.value_range,
     )
     print(f"Trained in {train_seconds:.1f} s. Test metrics ({len(x_test)} images):")
     _print_metrics({k: v for k, v in metrics.items() if k not in ("split", "data")})
@@ -550,15 +512,12 @@ def _sample(args):
             f"{type(model).__name__} cannot sample (it has no sample() method); "
             "a deterministic autoencoder only reconstructs."
         )
-    run_info = _read_run_info(args.model_path)
-    extra = {}
-    if run_info.get("conditional"):
-        extra = _sample_conditions(model, args.num_samples, run_info["num_classes"])
+    extra = _sample_conditions(model, args.num_samples, model.num_classes)
     samples = np.asarray(
         model.sample(args.num_samples, seed=args.seed, **extra, **_fast_sampling(model))
     )
     scale = args.scale or _scale_for(samples.shape[1:])
-    value_range = _value_range(*_model_data_kind(model, run_info))
+    value_range = model.data_convention.value_range
     path = viz.save_image_grid(args.out, samples, scale=scale, value_range=value_range)
     if args.npy:
         np.save(args.npy, samples)
@@ -569,23 +528,21 @@ def _sample(args):
 
 def _evaluate(args):
     model = _load_model(args.model_path)
-    run_info = _read_run_info(args.model_path)
-    data_kind, num_levels = _model_data_kind(model, run_info)
+    convention = model.data_convention
     image_size = args.image_size
-    image_shape = getattr(model, "image_shape", None) or run_info.get("image_shape")
-    if image_size is None and image_shape is not None:
-        image_size = (int(image_shape[0]), int(image_shape[1]))
+    if image_size is None and convention.is_image:
+        image_size = convention.shape[:2]
     images, labels = _load(args.data, args.split, image_size, args.data_dir)
     if args.max_examples:
         images, labels = images[: args.max_examples], labels[: args.max_examples]
-    x = _convert(images, data_kind, num_levels)
+    x = convention.from_uint8(images)
     metrics = evaluate_model(
         model,
         x,
         labels,
         iwae_samples=args.iwae_samples,
         seed=args.seed,
-        conditional=bool(run_info.get("conditional")),
+        conditional=model.num_classes is not None,
     )
     metrics.update({"split": args.split, "data": args.data})
     print(f"{type(model).__name__} on {args.data} ({args.split}, {len(x)} images):")
@@ -617,7 +574,7 @@ def _list(args):
     print("Models (kgen train MODEL):")
     for name in sorted(recipes.RECIPES):
         recipe = recipes.RECIPES[name]
-        print(f"  {name:<16} {recipe.description} [data: {recipe.data_kind}]")
+        print(f"  {name:<16} {recipe.description}")
     print("Data sets (--data NAME):")
     for name, description in data.DATASETS.items():
         print(f"  {name:<16} {description}")

@@ -5,21 +5,36 @@ import os
 
 import numpy as np
 
+from kgen.contract import DataConvention
+
 
 def _to_uint8(images, value_range):
+    """Map ``value_range`` to [0, 255]; the range is stated, never guessed.
+
+    ``value_range`` is ``(low, high)`` or a ``kgen.contract.DataConvention``
+    (e.g. ``model.data_convention``); ``uint8`` images need none.
+    """
     images = np.asarray(images)
-    if images.dtype == np.uint8:
-        return images
     if value_range is None:
-        if np.issubdtype(images.dtype, np.integer):
-            top = max(int(images.max()), 1) if images.size else 1
-            value_range = (0, top)
-        elif images.size and images.min() < 0:
-            value_range = (-1.0, 1.0)
-        else:
-            value_range = (0.0, 1.0)
-    lo, hi = value_range
-    scaled = (images.astype("float64") - lo) / max(hi - lo, 1e-12)
+        if images.dtype == np.uint8:
+            return images
+        raise ValueError(
+            f"Received {images.dtype} images without value_range. Pass the range "
+            "of the values, e.g. value_range=model.data_convention (a kgen "
+            "model's declared convention), (0, 1), (-1, 1) or (0, num_levels - 1); "
+            "uint8 images need none."
+        )
+    if isinstance(value_range, DataConvention):
+        if value_range.kind == "real":
+            raise ValueError(
+                "A 'real' data convention holds points, not images; plot them with "
+                "kgen.viz.save_scatter_png."
+            )
+        value_range = value_range.value_range
+    lo, hi = (float(v) for v in value_range)
+    if not hi > lo:
+        raise ValueError(f"value_range must be (low, high) with high > low; received {value_range!r}.")
+    scaled = (images.astype("float64") - lo) / (hi - lo)
     return np.clip(np.round(scaled * 255.0), 0, 255).astype(np.uint8)
 
 
@@ -27,11 +42,12 @@ def image_grid(images, num_columns=None, padding=1, value_range=None, pad_value=
     """Tile ``images`` (N, H, W[, C]) into one ``uint8`` array (rows x columns).
 
     Args:
-        images: batch of images; floats in [0, 1] or [-1, 1], or integers.
+        images: batch of images (any numeric dtype).
         num_columns: images per row (default: square-ish grid).
         padding: pixels between tiles.
-        value_range: ``(low, high)`` mapped to 0 and 255; inferred if None
-            (integers: 0..max, floats with negatives: [-1, 1], else [0, 1]).
+        value_range: ``(low, high)`` mapped to 0 and 255, or a
+            ``kgen.contract.DataConvention`` (``model.data_convention``);
+            required unless ``images`` are ``uint8``.
         pad_value: grey level of the padding.
 
     Returns:

@@ -19,3 +19,4 @@ __all__ = [
     "dcgan_networks",
     "mlp_networks",
 ]
+from kgen.models.adversarial import recipes as _recipes  # noqa: E402  (registers the family's recipes)

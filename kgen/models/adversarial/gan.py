@@ -16,6 +16,7 @@ from keras import ops
 
 from kgen import backend
 from kgen.api_export import kgen_export
+from kgen.contract import Capability
 from kgen.losses.adversarial import (
     LOSS_NAMES,
     clip_weights,
@@ -155,6 +156,17 @@ class GAN(GenerativeModel):
     """
 
     conditional = False
+    capabilities = frozenset({Capability.SAMPLE, Capability.DECODE})
+
+    @property
+    def data_kind(self):
+        """``"signed"`` for images (tanh generators), ``"real"`` for vectors."""
+        return "signed" if len(self.data_shape) == 3 else "real"
+
+    @property
+    def num_levels(self):
+        """256 for 8-bit images; ``None`` for continuous vector data."""
+        return 256 if len(self.data_shape) == 3 else None
 
     def __init__(
         self,

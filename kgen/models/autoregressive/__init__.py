@@ -19,3 +19,4 @@ from kgen.models.autoregressive.pixel_cnn_plus_plus import PixelCNNPlusPlus  # n
 from kgen.models.autoregressive.pixel_rnn import PixelRNN  # noqa: E402
 
 __all__ += ["PixelCNNPlusPlus", "PixelRNN"]
+from kgen.models.autoregressive import recipes as _recipes  # noqa: E402  (registers the family's recipes)

@@ -28,6 +28,7 @@ import numpy as np
 from keras import ops
 
 from kgen import backend
+from kgen.contract import Capability
 from kgen.distributions.categorical import categorical_log_prob, gumbel_noise
 from kgen.models.base import GenerativeModel, _is_array_like
 from kgen.validation import check_images, check_labels, check_positive_int, to_numpy
@@ -72,6 +73,12 @@ class AutoregressiveModel(GenerativeModel):
         ValueError: for an invalid ``image_shape``, ``num_levels`` or
             ``num_classes``, or an image smaller than the model needs.
     """
+
+    data_kind = "integer"
+    capabilities = frozenset(
+        {Capability.SAMPLE, Capability.EXACT_LIKELIHOOD, Capability.COMPLETE}
+    )
+    supports_sample_weight = True
 
     #: Whether ``sample(method="fast")`` is available.
     supports_fast_sampling = False

@@ -3,6 +3,7 @@
 from keras import ops
 
 from kgen.api_export import kgen_export
+from kgen.contract import Capability
 from kgen.layers.autoregressive import GatedPixelCNNBlock, MaskedConv2D
 from kgen.models.autoregressive.base import (
     CategoricalAutoregressiveModel,
@@ -83,6 +84,9 @@ class GatedPixelCNN(CategoricalAutoregressiveModel):
         Autoregressive Models", ICLR workshop 2017.
     """
 
+    capabilities = CategoricalAutoregressiveModel.capabilities | {
+        Capability.FAST_SAMPLING
+    }
     supports_fast_sampling = True
 
     def __init__(

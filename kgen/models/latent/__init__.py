@@ -29,3 +29,4 @@ __all__ = [
     "mlp_mixture_prior_vae",
     "mlp_vae",
 ]
+from kgen.models.latent import recipes as _recipes  # noqa: E402  (registers the family's recipes)

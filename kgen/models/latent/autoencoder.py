@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from kgen.api_export import kgen_export
+from kgen.contract import Capability
 from kgen.models.base import GenerativeModel
 from kgen.models.latent import networks
 from kgen.models.latent.latent_verbs import LatentVerbsMixin
@@ -62,6 +63,11 @@ class Autoencoder(LatentVerbsMixin, GenerativeModel):
         Hinton and Salakhutdinov, "Reducing the Dimensionality of Data with
         Neural Networks", Science 2006.
     """
+
+    data_kind = "unit"
+    capabilities = frozenset(
+        {Capability.ENCODE, Capability.DECODE, Capability.LATENT_TRAVERSAL}
+    )
 
     def __init__(self, encoder, decoder, image_shape=None, **kwargs):
         super().__init__(**kwargs)

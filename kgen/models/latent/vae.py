@@ -7,6 +7,7 @@ import numpy as np
 from keras import ops
 
 from kgen.api_export import kgen_export
+from kgen.contract import Capability
 from kgen.distributions.continuous import (
     bernoulli_log_prob_from_logits,
     diagonal_gaussian_log_prob,
@@ -113,6 +114,17 @@ class VAE(LatentVerbsMixin, GenerativeModel):
         Higgins et al., "beta-VAE", ICLR 2017; Burda, Grosse and
         Salakhutdinov, "Importance Weighted Autoencoders", ICLR 2016.
     """
+
+    data_kind = "unit"
+    capabilities = frozenset(
+        {
+            Capability.SAMPLE,
+            Capability.LIKELIHOOD_BOUND,
+            Capability.ENCODE,
+            Capability.DECODE,
+            Capability.LATENT_TRAVERSAL,
+        }
+    )
 
     def __init__(
         self,
