@@ -2,20 +2,17 @@
 
 One code base for the TensorFlow, JAX and PyTorch backends. Choose the backend
 with the ``KERAS_BACKEND`` environment variable *before* importing kgen (or
-Keras).
+Keras). Importing kgen reads no command line and sets no environment
+variable; the ``kgen`` command (``kgen_command``) chooses the backend from
+``--backend`` before it imports kgen.
 """
 
 __version__ = "0.1.0"
 
-# `kgen ... --backend NAME`: set KERAS_BACKEND before the imports below load
-# Keras (kgen.cli imports only the standard library at module level).
-from kgen.cli import apply_backend_flag as _apply_backend_flag
-
-_apply_backend_flag()
-
-from kgen import (  # noqa: E402
+from kgen import (
     backend,
     callbacks,
+    contract,
     data,
     distributions,
     evaluation,
@@ -25,4 +22,4 @@ from kgen import (  # noqa: E402
     sampling,
     viz,
 )
-from kgen.api_export import registered_objects  # noqa: E402
+from kgen.api_export import registered_objects

@@ -2,13 +2,20 @@
 
 Run ``kgen --help`` or ``kgen COMMAND --help``. Choose the backend with
 ``--backend jax|tensorflow|torch`` (or the ``KERAS_BACKEND`` environment
-variable). Keras reads the backend once, when it is first imported, so this
-module imports Keras and the rest of kgen lazily, and ``kgen/__init__.py``
-calls `apply_backend_flag` before its own imports.
+variable). Keras reads the backend once, when it is first imported, so the
+``kgen`` console script is ``kgen_command.main``, a module outside the
+``kgen`` package that sets ``KERAS_BACKEND`` from ``--backend`` before kgen
+(and with it Keras) is imported. Importing ``kgen`` itself reads no command
+line and changes no environment variable.
+
+Everything a command does is composed from the library, driven by the
+model's declaration (``kgen.contract``): data are converted with
+``model.data_convention``, labels go to ``fit`` when ``model.num_classes`` is
+set, the metrics come from ``kgen.evaluation.evaluate_model`` and the
+pictures from ``kgen.viz.save_model_pictures``.
 """
 
 import argparse
-import inspect
 import json
 import math
 import os
@@ -16,11 +23,9 @@ import sys
 import time
 
 BACKENDS = ("jax", "tensorflow", "torch")
-_PROGRAM_NAMES = ("kgen", "kgen.exe", "kgen-script.py")
 DEMO_RECIPE = "vae"
 DEMO_EPOCHS = 300
 DEMO_BATCH_SIZE = 64
-EVALUATION_BATCH_SIZE = 1024
 
 
 class CommandError(Exception):
@@ -30,7 +35,8 @@ class CommandError(Exception):
 # ------------------------------------------------------------------ backend
 
 
-def _backend_in(argv):
+def backend_in(argv):
+    """The backend named by ``--backend NAME`` in ``argv``, or None."""
     for index, arg in enumerate(argv):
         if arg == "--backend" and index + 1 < len(argv):
             return argv[index + 1]
@@ -39,26 +45,21 @@ def _backend_in(argv):
     return None
 
 
-def apply_backend_flag(argv=None):
-    """Set ``KERAS_BACKEND`` from ``--backend NAME`` before Keras is imported.
+def check_backend_flag(argv):
+    """Check ``--backend NAME`` against the Keras backend already running.
 
-    Called by ``kgen/__init__.py`` when the running program is the ``kgen``
-    command (``sys.argv`` is used when ``argv`` is None), and by `main`.
+    ``kgen_command.main`` sets ``KERAS_BACKEND`` before Keras starts; here,
+    in-process (``kgen.cli.main([...])`` from Python), Keras may already run
+    on another backend, which cannot change any more.
 
     Returns:
         The backend named on the command line, or None.
 
     Raises:
-        CommandError: for an unknown backend, or when Keras is already
-            imported with another backend (possible only in-process).
+        CommandError: for an unknown backend, or one that differs from the
+            running Keras backend.
     """
-    if argv is None:
-        if not sys.argv or os.path.basename(sys.argv[0]) not in _PROGRAM_NAMES:
-            return None
-        argv = sys.argv[1:]
-        # the command line keeps TensorFlow's C++ start-up chatter out of the way
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    name = _backend_in(argv)
+    name = backend_in(argv)
     if name is None:
         return None
     if name not in BACKENDS:
@@ -73,8 +74,6 @@ def apply_backend_flag(argv=None):
                 f"--backend {name} takes effect only when it is given before "
                 "Keras starts (on the kgen command line, or KERAS_BACKEND)."
             )
-        return name
-    os.environ["KERAS_BACKEND"] = name
     return name
 
 
@@ -152,211 +151,6 @@ def _load_model(path):
     return keras.saving.load_model(path)
 
 
-def _scale_for(image_shape):
-    """Enlarge small images so that a grid is comfortable to look at."""
-    return max(1, 64 // max(int(image_shape[0]), 1))
-
-
-def _sample_conditions(model, num_samples, num_classes):
-    import numpy as np
-
-    if num_classes:
-        return {"conditions": np.arange(num_samples) % num_classes}
-    return {}
-
-
-def _fast_sampling(model):
-    """``method="fast"`` for models with a cached sampler (Gated PixelCNN)."""
-    return {"method": "fast"} if getattr(model, "supports_fast_sampling", False) else {}
-
-
-def _active_dims(model, x, labels, max_dims=8):
-    """Latent dimensions the encoder uses most, by variance of their codes.
-
-    A VAE switches some dimensions off (their posterior equals the prior for
-    every image); traversing those shows nothing, so the traversal picks the
-    ``max_dims`` dimensions whose posterior means vary most over ``x`` and
-    leaves out those that hardly vary at all.
-    """
-    import numpy as np
-
-    latent_dim = int(getattr(model, "latent_dim", max_dims))
-    try:
-        extra = {} if labels is None else {"conditions": labels}
-        codes = model.encode(x, **extra)
-        means = np.asarray(codes[0] if isinstance(codes, tuple) else codes)
-        if means.ndim != 2 or means.shape[1] != latent_dim:
-            raise ValueError("codes are not (batch, latent_dim) vectors")
-    except (TypeError, ValueError, AttributeError):
-        return tuple(range(min(latent_dim, max_dims)))
-    variances = means.var(axis=0)
-    order = np.argsort(-variances, kind="stable")[:max_dims]
-    # drop switched-off dimensions (below 5% of the busiest one's variance)
-    keep = [int(d) for d in order if variances[d] >= 0.05 * variances[order[0]]]
-    return tuple(keep)
-
-
-def _save_pictures(
-    model,
-    out,
-    x_test,
-    labels,
-    seed,
-    num_samples,
-    num_classes,
-    conditional,
-    value_range=(0.0, 1.0),
-):
-    """Sample grid, reconstructions and traversal, as far as the model has verbs.
-
-    Conditional models sample 8 images of each class, one class per column,
-    reconstruct with the true labels, and traverse around the encoding of the
-    first test image with its label.
-    """
-    import numpy as np
-
-    from kgen import viz
-
-    image_shape = x_test.shape[1:]
-    scale = _scale_for(image_shape)
-    written = {}
-    if callable(getattr(model, "sample", None)):
-        if conditional and num_classes <= 16:
-            num_samples = 8 * num_classes
-        extra = _sample_conditions(
-            model, num_samples, num_classes if conditional else 0
-        )
-        samples = np.asarray(
-            model.sample(num_samples, seed=seed, **extra, **_fast_sampling(model))
-        )
-        written["samples"] = viz.save_image_grid(
-            os.path.join(out, "samples.png"),
-            samples,
-            num_columns=num_classes if conditional and num_classes <= 16 else None,
-            scale=scale,
-            value_range=value_range,
-        )
-    if callable(getattr(model, "reconstruct", None)):
-        originals = x_test[:16]
-        extra = {"conditions": labels[:16]} if conditional else {}
-        reconstructions = np.asarray(model.reconstruct(originals, **extra))
-        written["reconstructions"] = viz.save_traversal_grid(
-            os.path.join(out, "reconstructions.png"),
-            np.stack([originals, reconstructions]),
-            scale=scale,
-            value_range=value_range,
-        )
-    if callable(getattr(model, "complete", None)):
-        # rows: test images, their top halves, completions of the bottom half
-        originals = x_test[:8]
-        given = image_shape[0] // 2
-        extra = {"conditions": labels[:8]} if conditional else {}
-        completions = np.asarray(
-            model.complete(
-                originals, given, seed=seed, **extra, **_fast_sampling(model)
-            )
-        )
-        occluded = np.array(originals)
-        occluded[:, given:] = 0
-        written["completions"] = viz.save_traversal_grid(
-            os.path.join(out, "completions.png"),
-            np.stack([originals, occluded, completions]),
-            scale=scale,
-            value_range=value_range,
-        )
-    if callable(getattr(model, "traverse", None)):
-        dims = _active_dims(model, x_test, labels if conditional else None)
-        extra = {"x": x_test[:1], "conditions": labels[:1]} if conditional else {}
-        grid = np.asarray(
-            model.traverse(dims=dims, values=np.linspace(-3.0, 3.0, 9), **extra)
-        )
-        written["traversal"] = viz.save_traversal_grid(
-            os.path.join(out, "traversal.png"),
-            grid,
-            scale=scale,
-            value_range=value_range,
-        )
-    return written
-
-
-def evaluate_model(
-    model, x, labels=None, *, iwae_samples=100, seed=0, conditional=False
-):
-    """Metrics for a trained model on data in its own pixel convention.
-
-    Chosen by the verbs the model has: ``elbo`` gives the mean ELBO, the
-    IWAE estimate of log p(x) with ``iwae_samples`` samples and bits/dim;
-    ``log_prob`` gives the negative log-likelihood and bits/dim; a model with
-    only ``reconstruct`` gives the reconstruction error; others (GANs) get a
-    note on which metrics apply.
-
-    Returns:
-        A JSON-ready dict (numbers in nats unless named bits).
-    """
-    import numpy as np
-
-    num_dims = int(np.prod(x.shape[1:]))
-    metrics = {"num_examples": int(len(x)), "num_dims": num_dims}
-    conditions = {"conditions": labels} if conditional and labels is not None else {}
-
-    def batched(verb):
-        # one batch shape instead of a full one plus a remainder: eager
-        # backends compile once per shape
-        if "batch_size" in inspect.signature(verb).parameters:
-            return {"batch_size": int(min(len(x), EVALUATION_BATCH_SIZE))}
-        return {}
-
-    if callable(getattr(model, "elbo", None)):
-        elbo = np.asarray(
-            model.elbo(x, seed=seed, **conditions, **batched(model.elbo)),
-            dtype=np.float64,
-        )
-        iwae = np.asarray(
-            model.iwae_log_likelihood(
-                x,
-                iwae_samples,
-                seed=seed,
-                **conditions,
-                **batched(model.iwae_log_likelihood),
-            ),
-            dtype=np.float64,
-        )
-        metrics.update(
-            {
-                "elbo_nats": float(elbo.mean()),
-                "iwae_log_likelihood_nats": float(iwae.mean()),
-                "iwae_samples": int(iwae_samples),
-                # bits/dim = -log p(x) / (D ln 2), log p(x) from the IWAE bound
-                "bits_per_dim": float(-iwae.mean() / (num_dims * math.log(2.0))),
-            }
-        )
-    elif callable(getattr(model, "log_prob", None)):
-        log_prob = np.asarray(
-            model.log_prob(x, **conditions, **batched(model.log_prob)),
-            dtype=np.float64,
-        )
-        metrics.update(
-            {
-                "nll_nats": float(-log_prob.mean()),
-                "bits_per_dim": float(-log_prob.mean() / (num_dims * math.log(2.0))),
-            }
-        )
-    elif callable(getattr(model, "reconstruct", None)):
-        reconstructions = np.asarray(model.reconstruct(x), dtype=np.float64)
-        squared = (reconstructions - x.astype(np.float64)) ** 2
-        metrics["reconstruction_mse_per_pixel"] = float(squared.mean())
-        metrics["note"] = (
-            "A deterministic autoencoder has no likelihood; reconstruction error only."
-        )
-    else:
-        metrics["note"] = (
-            f"{type(model).__name__} has no likelihood (no elbo or log_prob): "
-            "measure samples with kgen.evaluation (Frechet distance, KID, "
-            "precision/recall) instead."
-        )
-    return metrics
-
-
 def _print_metrics(metrics):
     for key in sorted(metrics):
         value = metrics[key]
@@ -395,7 +189,7 @@ def _epoch_summary(epochs, num_lines=10):
 def _train(args, *, recipe_name=None):
     import keras
 
-    from kgen import recipes
+    from kgen import evaluation, recipes, viz
 
     name = recipe_name or args.model
     try:
@@ -470,28 +264,19 @@ def _train(args, *, recipe_name=None):
         os.path.join(out, "history.json"),
         {k: [float(v) for v in values] for k, values in history.history.items()},
     )
-    metrics = evaluate_model(
+    metrics = evaluation.evaluate_model(
         model,
         x_test,
-        test_labels,
-        iwae_samples=args.iwae_samples,
+        test_labels if conditional else None,
+        num_samples=args.iwae_samples,
         seed=args.seed,
-        conditional=conditional,
     )
     metrics.update(
         {"split": "test", "data": args.data, "train_seconds": round(train_seconds, 2)}
     )
     metrics_path = _write_json(os.path.join(out, "metrics.json"), metrics)
-    pictures = _save_pictures(
-        model,
-        out,
-        x_test,
-        test_labels,
-        args.seed,
-        64,
-        num_classes,
-        conditional,
-        value_range=convention.value_range,
+    pictures = viz.save_model_pictures(
+        model, out, x_test, test_labels if conditional else None, seed=args.seed
     )
     print(f"Trained in {train_seconds:.1f} s. Test metrics ({len(x_test)} images):")
     _print_metrics({k: v for k, v in metrics.items() if k not in ("split", "data")})
@@ -505,20 +290,30 @@ def _sample(args):
     import numpy as np
 
     from kgen import viz
+    from kgen.contract import Capability
 
     model = _load_model(args.model_path)
-    if not callable(getattr(model, "sample", None)):
+    if not model.has(Capability.SAMPLE):
         raise CommandError(
-            f"{type(model).__name__} cannot sample (it has no sample() method); "
-            "a deterministic autoencoder only reconstructs."
+            f"{type(model).__name__} cannot sample (it does not declare the "
+            "'sample' capability); a deterministic autoencoder only reconstructs."
         )
-    extra = _sample_conditions(model, args.num_samples, model.num_classes)
+    extra = {}
+    columns = None
+    if model.num_classes is not None:
+        # one class per column, as many rows as fit
+        columns = min(model.num_classes, args.num_samples)
+        extra["conditions"] = np.arange(args.num_samples) % model.num_classes
     samples = np.asarray(
-        model.sample(args.num_samples, seed=args.seed, **extra, **_fast_sampling(model))
+        model.sample(
+            args.num_samples, seed=args.seed, **extra, **viz.sampling_options(model)
+        )
     )
-    scale = args.scale or _scale_for(samples.shape[1:])
-    value_range = model.data_convention.value_range
-    path = viz.save_image_grid(args.out, samples, scale=scale, value_range=value_range)
+    convention = model.data_convention
+    scale = args.scale or max(1, 64 // max(convention.shape[0], 1))
+    path = viz.save_image_grid(
+        args.out, samples, num_columns=columns, scale=scale, value_range=convention
+    )
     if args.npy:
         np.save(args.npy, samples)
         print(f"Wrote {args.npy}")
@@ -527,6 +322,8 @@ def _sample(args):
 
 
 def _evaluate(args):
+    from kgen import evaluation
+
     model = _load_model(args.model_path)
     convention = model.data_convention
     image_size = args.image_size
@@ -536,13 +333,12 @@ def _evaluate(args):
     if args.max_examples:
         images, labels = images[: args.max_examples], labels[: args.max_examples]
     x = convention.from_uint8(images)
-    metrics = evaluate_model(
+    metrics = evaluation.evaluate_model(
         model,
         x,
-        labels,
-        iwae_samples=args.iwae_samples,
+        labels if model.num_classes is not None else None,
+        num_samples=args.iwae_samples,
         seed=args.seed,
-        conditional=model.num_classes is not None,
     )
     metrics.update({"split": args.split, "data": args.data})
     print(f"{type(model).__name__} on {args.data} ({args.split}, {len(x)} images):")
@@ -569,15 +365,18 @@ def _demo(args):
 
 
 def _list(args):
+    import keras
+
     from kgen import data, recipes
 
+    print(f"Keras backend: {keras.config.backend()}")
     print("Models (kgen train MODEL):")
     for name in sorted(recipes.RECIPES):
         recipe = recipes.RECIPES[name]
-        print(f"  {name:<16} {recipe.description}")
+        print(f"  {name:<28} {recipe.description}")
     print("Data sets (--data NAME):")
     for name, description in data.DATASETS.items():
-        print(f"  {name:<16} {description}")
+        print(f"  {name:<28} {description}")
     print("  (any other name is looked up in tensorflow-datasets)")
     return 0
 
@@ -782,7 +581,7 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
-        apply_backend_flag(argv)
+        check_backend_flag(argv)
     except CommandError as error:
         parser.exit(2, f"kgen: error: {error}\n")
     args = parser.parse_args(argv)

@@ -1,13 +1,17 @@
 import json
 import math
 import os
+import subprocess
+import sys
 
 import keras
 import numpy as np
 import pytest
 from PIL import Image
 
-from kgen import cli, recipes
+from kgen import cli, evaluation, recipes, viz
+from kgen.contract import Capability
+from kgen.models import GenerativeModel
 
 TINY = ["--option", "latent_dim=2", "--option", "hidden_units=[16]"]
 
@@ -44,12 +48,17 @@ def test_train_writes_model_history_metrics_and_pictures(trained_run):
     metrics = json.loads((trained_run / "metrics.json").read_text())
     assert metrics["num_examples"] == 300 and metrics["num_dims"] == 64
     assert all(math.isfinite(v) for v in _finite_numbers(metrics).values())
-    # IWAE is a tighter bound than the ELBO on average; bits/dim follows from it
+    # IWAE is a tighter bound than the ELBO on average; the report names the
+    # estimator and bits/dim is its NLL bound in bits per sub-pixel
     assert metrics["iwae_log_likelihood_nats"] >= metrics["elbo_nats"] - 1.0
-    expected_bits = -metrics["iwae_log_likelihood_nats"] / (64 * math.log(2))
-    assert metrics["bits_per_dim"] == pytest.approx(expected_bits)
+    assert "IWAE" in metrics["estimator"] and "K=4" in metrics["estimator"]
+    assert metrics["bits_per_dim"] == pytest.approx(
+        metrics["nll_nats"] / (64 * math.log(2))
+    )
     run = json.loads((trained_run / "run.json").read_text())
-    assert run["options"]["latent_dim"] == 2 and run["data_kind"] == "unit"
+    assert run["options"]["latent_dim"] == 2 and run["data_convention"].startswith(
+        "floats in [0, 1]"
+    )
     # traversal: the used latent dims (rows; at most 2) x 9 values (columns),
     # 8x8 images scaled 8x with 1-pixel (scaled: 8) padding
     traversal = np.asarray(Image.open(trained_run / "traversal.png"))
@@ -95,27 +104,66 @@ def test_evaluate_saved_model(trained_run, tmp_path, capsys):
     assert "bits_per_dim" in capsys.readouterr().out
 
 
-class _LogProbModel:
-    num_levels = 4
+class _DeclaredModel(GenerativeModel):
+    """A model whose declaration disagrees with the methods it has.
 
-    def log_prob(self, x):
-        # independent uniform pixels over 4 levels: log p = -D log 4
-        return np.full(len(x), -np.prod(x.shape[1:]) * math.log(4.0))
+    It declares signed data and an exact likelihood; it also has an ``elbo``
+    and a ``reconstruct`` method, which a caller guessing from method names
+    would take for a VAE on [0, 1].
+    """
+
+    data_kind = "signed"
+    capabilities = frozenset({Capability.SAMPLE, Capability.EXACT_LIKELIHOOD})
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.image_shape = (2, 2, 1)
+        self.num_levels = 4
+        self.built = True
+
+    def log_prob(self, x, conditions=None, *, batch_size=None):
+        # independent uniform sub-pixels over 4 levels: log p = -D log 4
+        return np.full(len(x), -4 * math.log(4.0))
+
+    def bits_per_dim(self, x, conditions=None, *, batch_size=None):
+        return -self.log_prob(x) / (4 * math.log(2.0))
+
+    def sample(self, num_samples, *, seed=None, conditions=None, batch_size=None):
+        return np.zeros((num_samples, 2, 2, 1), "float32")
+
+    def elbo(self, x):  # a method that is not declared
+        raise AssertionError("elbo is not a declared capability")
+
+    def reconstruct(self, x):  # a method that is not declared
+        raise AssertionError("reconstruct is not a declared capability")
 
 
-class _SampleOnlyModel:
-    def sample(self, num_samples, seed=None):
-        return np.zeros((num_samples, 2, 2, 1))
-
-
-def test_evaluate_model_duck_typing():
-    x = np.zeros((5, 2, 2, 1), "int32")
-    metrics = cli.evaluate_model(_LogProbModel(), x)
-    # uniform over 4 levels is exactly 2 bits per dimension
+def test_evaluation_reads_the_declaration_not_method_names():
+    x = np.zeros((5, 2, 2, 1), "float32")
+    metrics = evaluation.evaluate_model(_DeclaredModel(), x)
+    # uniform over 4 levels is exactly 2 bits per dimension, from log_prob
+    assert metrics["estimator"] == "exact"
     assert metrics["bits_per_dim"] == pytest.approx(2.0)
     assert metrics["nll_nats"] == pytest.approx(4 * math.log(4.0))
-    note = cli.evaluate_model(_SampleOnlyModel(), x.astype("float32"))["note"]
-    assert "no likelihood" in note and "kgen.evaluation" in note
+
+
+def test_pictures_use_the_declared_convention(tmp_path):
+    # samples of 0.0 are mid-grey in the declared [-1, 1] (black in [0, 1])
+    model = _DeclaredModel()
+    written = viz.save_model_pictures(model, tmp_path, np.zeros((4, 2, 2, 1)))
+    assert set(written) == {"samples"}  # no reconstructions: not declared
+    grid = np.asarray(Image.open(written["samples"]))
+    assert grid[0, 0] == 128
+
+
+def test_a_model_without_likelihood_gets_a_note():
+    class SampleOnly(_DeclaredModel):
+        capabilities = frozenset({Capability.SAMPLE})
+
+    note = evaluation.evaluate_model(SampleOnly(), np.zeros((5, 2, 2, 1)))["note"]
+    assert "no likelihood" in note and "frechet_distance" in note
+    with pytest.raises(ValueError, match="declares no likelihood"):
+        evaluation.likelihood_report(SampleOnly(), np.zeros((5, 2, 2, 1)))
 
 
 def test_help_for_every_command(capsys):
@@ -173,41 +221,60 @@ def test_bad_option_is_reported(tmp_path, capsys):
     assert "Bad --option" in capsys.readouterr().err
 
 
-def test_backend_flag(monkeypatch):
+def test_backend_flag_in_process():
     current = keras.config.backend()
     other = next(b for b in cli.BACKENDS if b != current)
-    assert cli.apply_backend_flag(["list", "--backend", current]) == current
+    assert cli.check_backend_flag(["list", "--backend", current]) == current
     with pytest.raises(cli.CommandError, match="already running"):
-        cli.apply_backend_flag(["list", f"--backend={other}"])
+        cli.check_backend_flag(["list", f"--backend={other}"])
     with pytest.raises(cli.CommandError, match="Unknown backend"):
-        cli.apply_backend_flag(["--backend", "theano"])
-    # before Keras is imported the flag sets KERAS_BACKEND
-    monkeypatch.delitem(__import__("sys").modules, "keras")
-    monkeypatch.delenv("KERAS_BACKEND", raising=False)
-    assert cli.apply_backend_flag(["--backend", other, "list"]) == other
-    assert os.environ["KERAS_BACKEND"] == other
+        cli.check_backend_flag(["--backend", "theano"])
+
+
+def _python(code, **env):
+    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def test_the_command_sets_the_backend_before_keras_starts():
+    current = keras.config.backend()
+    other = next(b for b in cli.BACKENDS if b != current)
+    out = _python(
+        "import sys, kgen_command; "
+        f"sys.exit(kgen_command.main(['--backend', '{other}', 'list']))",
+        KERAS_BACKEND=current,
+    )
+    assert f"Keras backend: {other}" in out
+
+
+def test_importing_kgen_reads_no_command_line_and_sets_nothing():
+    # Keras (and TensorFlow) first, so only kgen's own import is measured.
+    current = keras.config.backend()
+    other = next(b for b in cli.BACKENDS if b != current)
+    out = _python(
+        "import os, sys, json; import keras; before = dict(os.environ); "
+        f"sys.argv = ['kgen', '--backend', '{other}']; import kgen; "
+        "changed = sorted(k for k in set(before) | set(os.environ) "
+        "if before.get(k) != os.environ.get(k)); "
+        "print(json.dumps([keras.config.backend(), changed]))",
+        KERAS_BACKEND=current,
+    )
+    backend, changed = json.loads(out.strip().splitlines()[-1])
+    assert backend == current and changed == []
 
 
 def test_missing_model_file(tmp_path, capsys):
     status = cli.main(["sample", str(tmp_path / "none.keras")])
     assert status == 2
     assert "No model file" in capsys.readouterr().err
-
-
-def test_pixel_convention_of_a_model():
-    class Vae:
-        def elbo(self, x):
-            return x
-
-    assert cli._model_data_kind(Vae(), {}) == ("unit", 256)
-    assert cli._model_data_kind(_LogProbModel(), {}) == ("integer", 4)
-    assert cli._model_data_kind(_SampleOnlyModel(), {}) == ("signed", 256)
-    # run.json, when present, wins over duck typing
-    run_info = {"data_kind": "integer", "num_levels": 17}
-    assert cli._model_data_kind(Vae(), run_info) == ("integer", 17)
-    assert cli._value_range("integer", 17) == (0, 16)
-    assert cli._value_range("signed", 256) == (-1.0, 1.0)
-    assert cli._value_range("unit", 256) == (0.0, 1.0)
 
 
 # the smallest options that keep each recipe's structure (8x8 digits)
@@ -228,21 +295,21 @@ TINY_OPTIONS = {
 }
 
 
-def test_every_recipe_builds_a_compiled_model_of_its_convention():
-    from kgen.models import AutoregressiveModel
-
+def test_every_recipe_builds_a_compiled_model_that_declares_itself():
     assert set(TINY_OPTIONS) == set(recipes.RECIPES), "add tiny options for new recipes"
     for name, recipe in recipes.RECIPES.items():
         model = recipe.build_model((8, 8, 1), 10, **TINY_OPTIONS[name])
-        assert isinstance(model, keras.Model) and model.compiled, name
-        if recipe.data_kind == "integer":
-            assert isinstance(model, AutoregressiveModel), name
-            assert model.num_levels == recipe.levels() == 17, name
-            assert (model.num_classes is not None) == recipe.conditional, name
-        if recipe.conditional:
-            assert model.num_classes == 10, name
-    # an option overrides the recipe's levels, and the data are quantized to it
-    assert recipes.get("pixelcnn").levels({"num_levels": 4}) == 4
+        assert isinstance(model, GenerativeModel) and model.compiled, name
+        convention = model.data_convention
+        assert convention.shape == (8, 8, 1), name
+        assert model.capabilities, name
+        if convention.kind == "integer":
+            assert convention.num_levels == 17, name  # the digits' grey levels
+        conditional = name.startswith("conditional")
+        assert model.num_classes == (10 if conditional else None), name
+    # an option overrides the recipe's levels, and the model declares them
+    model = recipes.get("pixelcnn").build_model((8, 8, 1), 10, num_levels=4, filters=4)
+    assert model.data_convention.num_levels == 4
 
 
 def test_train_and_evaluate_an_autoregressive_recipe(tmp_path, capsys):
@@ -255,10 +322,11 @@ def test_train_and_evaluate_an_autoregressive_recipe(tmp_path, capsys):
     for name in ("model.keras", "samples.png", "completions.png", "metrics.json"):
         assert (tmp_path / name).is_file(), name
     run = json.loads((tmp_path / "run.json").read_text())
-    assert run["data_kind"] == "integer" and run["num_levels"] == 4
+    assert run["data_convention"].startswith("integer levels in [0, 3] (4 levels)")
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     # exact likelihood: bits/dim is the NLL in bits per sub-pixel, below the
     # 2 bits of a uniform distribution over 4 levels after one epoch
+    assert metrics["estimator"] == "exact"
     assert metrics["bits_per_dim"] == pytest.approx(
         metrics["nll_nats"] / (64 * math.log(2))
     )

@@ -6,4 +6,10 @@ from kgen.viz.grid import (
     save_interpolation_strip,
     save_traversal_grid,
 )
+from kgen.viz.model_pictures import (
+    active_latent_dims,
+    class_grid_conditions,
+    sampling_options,
+    save_model_pictures,
+)
 from kgen.viz.scatter import PALETTE, save_scatter_png, scatter_image

@@ -33,7 +33,9 @@ def _to_uint8(images, value_range):
         value_range = value_range.value_range
     lo, hi = (float(v) for v in value_range)
     if not hi > lo:
-        raise ValueError(f"value_range must be (low, high) with high > low; received {value_range!r}.")
+        raise ValueError(
+            f"value_range must be (low, high) with high > low; received {value_range!r}."
+        )
     scaled = (images.astype("float64") - lo) / (hi - lo)
     return np.clip(np.round(scaled * 255.0), 0, 255).astype(np.uint8)
 
