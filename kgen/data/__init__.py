@@ -3,13 +3,21 @@
 >>> from kgen import data
 >>> images, labels = data.load("digits")        # uint8 (1497, 8, 8, 1)
 >>> x = data.to_unit_float(images)              # float32 in [0, 1] for VAEs
+
+Quick runs and tests use `load_or_stand_in`: local files only, and a stated
+stand-in when the data set is not on disk.
 """
 
 from kgen.data.datasets import (
     DATASETS,
+    DEBIAN_DATASETS_DIR,
+    DEBIAN_DATASETS_DIR_ENV,
     FASHION_MNIST_DEBIAN_DIR,
+    DataSource,
     available,
+    debian_datasets_dir,
     load,
+    load_or_stand_in,
     resize_images,
 )
 from kgen.data.idx import read_idx, write_idx
@@ -26,13 +34,18 @@ from kgen.data.transforms import (
 
 __all__ = [
     "DATASETS",
+    "DEBIAN_DATASETS_DIR",
+    "DEBIAN_DATASETS_DIR_ENV",
     "FASHION_MNIST_DEBIAN_DIR",
     "TOY_DENSITIES",
+    "DataSource",
     "available",
     "binarize",
+    "debian_datasets_dir",
     "dequantize",
     "dynamic_binarize",
     "load",
+    "load_or_stand_in",
     "quantize",
     "read_idx",
     "resize_images",

@@ -2,7 +2,9 @@
 
 Every loader returns ``(images, labels)`` with images NHWC ``uint8`` in
 [0, 255] and labels ``int64``; convert to a model's pixel convention with
-the functions in `kgen.data.transforms`.
+the functions in `kgen.data.transforms`. `load_or_stand_in` reads local
+files only and falls back to an embedded stand-in: what quick runs and
+tests use, offline by construction.
 """
 
 import functools
@@ -12,8 +14,13 @@ import numpy as np
 
 from kgen.data.idx import read_idx
 
-# Where the Debian/Ubuntu package `dataset-fashion-mnist` installs its files.
-FASHION_MNIST_DEBIAN_DIR = "/usr/share/datasets/fashion-mnist"
+# Where Debian/Ubuntu data set packages install their files; the environment
+# variable KGEN_DEBIAN_DATASETS_DIR points kgen elsewhere (see
+# `debian_datasets_dir`).
+DEBIAN_DATASETS_DIR = "/usr/share/datasets"
+DEBIAN_DATASETS_DIR_ENV = "KGEN_DEBIAN_DATASETS_DIR"
+# Where the package `dataset-fashion-mnist` installs its files (by default).
+FASHION_MNIST_DEBIAN_DIR = os.path.join(DEBIAN_DATASETS_DIR, "fashion-mnist")
 
 _FASHION_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -174,6 +181,33 @@ def _load_digits(split, image_size):
 # ---------------------------------------------------------- fashion_mnist
 
 
+def debian_datasets_dir():
+    """The directory kgen reads Debian/Ubuntu data set packages from.
+
+    ``$KGEN_DEBIAN_DATASETS_DIR`` if set (and not empty), else
+    ``/usr/share/datasets``; read at every call. The variable is for checks
+    that simulate a fresh machine without the packages: point it at an empty
+    directory (and ``KERAS_HOME`` at another, to hide Keras's cache) and
+    `load_or_stand_in` gives its stand-in, `load` what it does without them.
+
+    Returns:
+        A directory path (it need not exist).
+
+    Example:
+
+    >>> import os
+    >>> debian_datasets_dir() == (
+    ...     os.environ.get("KGEN_DEBIAN_DATASETS_DIR") or "/usr/share/datasets"
+    ... )
+    True
+    """
+    return os.environ.get(DEBIAN_DATASETS_DIR_ENV) or DEBIAN_DATASETS_DIR
+
+
+def _fashion_debian_dir():
+    return os.path.join(debian_datasets_dir(), "fashion-mnist")
+
+
 def _keras_home():
     return os.environ.get("KERAS_HOME") or os.path.join(
         os.path.expanduser("~"), ".keras"
@@ -215,7 +249,7 @@ def _fashion_missing_message(tried):
         f"{listing}\n"
         "Get it offline from the Debian/Ubuntu package:\n"
         "  sudo apt-get install dataset-fashion-mnist\n"
-        f"(files in {FASHION_MNIST_DEBIAN_DIR}), or pass "
+        f"(files in {_fashion_debian_dir()}), or pass "
         "data_dir=DIRECTORY holding train-images-idx3-ubyte.gz, "
         "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and "
         "t10k-labels-idx1-ubyte.gz (gzip or plain), or run "
@@ -230,26 +264,35 @@ def _keras_load_data(name):
     return getattr(keras.datasets, name).load_data()
 
 
-def _load_fashion_mnist(split, image_size, data_dir):
-    tried = []
+def _find_fashion_local(split, data_dir):
+    """Fashion-MNIST from local files: ``(arrays or None, directory, tried)``.
+
+    Looks in ``data_dir`` only if given, else in the Debian directory, then
+    in Keras's cache. Never downloads.
+    """
     if data_dir is not None:
-        # an explicit directory is the only place looked at
-        found = _read_fashion_dir(os.fspath(data_dir), split)
-        if found is None:
-            raise FileNotFoundError(
-                _fashion_missing_message([f"data_dir={os.fspath(data_dir)}"])
-            )
-        return _finish(*found, image_size)
-    for directory in (
-        FASHION_MNIST_DEBIAN_DIR,
-        os.path.join(_keras_home(), "datasets", "fashion-mnist"),
-    ):
-        tried.append(directory)
+        places = [os.fspath(data_dir)]
+    else:
+        places = [
+            _fashion_debian_dir(),
+            os.path.join(_keras_home(), "datasets", "fashion-mnist"),
+        ]
+    for directory in places:
         if os.path.isdir(directory):
             found = _read_fashion_dir(directory, split)
             if found is not None:
-                return _finish(*found, image_size)
-    tried.append("keras.datasets.fashion_mnist.load_data() (download)")
+                return found, directory, places
+    return None, None, places
+
+
+def _load_fashion_mnist(split, image_size, data_dir):
+    found, _, tried = _find_fashion_local(split, data_dir)
+    if found is not None:
+        return _finish(*found, image_size)
+    if data_dir is not None:
+        # an explicit directory is the only place looked at
+        raise FileNotFoundError(_fashion_missing_message([f"data_dir={tried[0]}"]))
+    tried = tried + ["keras.datasets.fashion_mnist.load_data() (download)"]
     try:
         (x_train, y_train), (x_test, y_test) = _keras_load_data("fashion_mnist")
     except Exception as error:  # noqa: BLE001 - keras raises a bare Exception offline
@@ -393,7 +436,9 @@ def load(name, split="train", *, image_size=None, data_dir=None):
     * ``"fashion_mnist"``: 60,000 train and 10,000 test 28x28 images. Looked
       for in ``data_dir`` if given (only there), else in
       ``/usr/share/datasets/fashion-mnist`` (Debian package
-      ``dataset-fashion-mnist``), else in Keras's cache
+      ``dataset-fashion-mnist``; ``$KGEN_DEBIAN_DATASETS_DIR/fashion-mnist``
+      when that variable is set, see `debian_datasets_dir`), else in Keras's
+      cache
       ``~/.keras/datasets/fashion-mnist``, else downloaded by
       ``keras.datasets``.
     * ``"color_patches"``: RGB patches for offline colour models: 32x32
@@ -452,3 +497,125 @@ def load(name, split="train", *, image_size=None, data_dir=None):
     if name in _KERAS_DATASETS:
         return _load_keras_dataset(name, split, size)
     return _load_tfds(name, split, size, data_dir)
+
+
+# ------------------------------------------------------ local or stand-in
+
+# the data sets `load_or_stand_in` can read without a network: name -> how
+# its description calls it
+_EMBEDDED = {
+    "digits": "the embedded digits",
+    "color_patches": "the embedded colour patches",
+}
+_LOCAL_ONLY = {"fashion_mnist": "Fashion-MNIST"}
+# native (height, width) of the local-only sets: the stand-in's default size
+_NATIVE_SIZE = {"fashion_mnist": (28, 28)}
+_STAND_INS = ("digits",)
+
+
+class DataSource(str):
+    """What `load_or_stand_in` loaded: its one-line description, a ``str``.
+
+    Print it or store it as text (it is a ``str``); two attributes say the
+    same for code:
+
+    Attributes:
+        name: the data set the images come from (``"fashion_mnist"``, or the
+            stand-in's name, e.g. ``"digits"``).
+        stand_in: ``True`` when the images are the stand-in, not the data
+            set asked for.
+    """
+
+    def __new__(cls, description, *, name, stand_in):
+        source = super().__new__(cls, description)
+        source.name = name
+        source.stand_in = bool(stand_in)
+        return source
+
+
+def _size_text(images):
+    return f"{images.shape[1]}x{images.shape[2]}"
+
+
+def load_or_stand_in(
+    name, split="train", *, stand_in="digits", image_size=None, data_dir=None
+):
+    """Load a data set from local files, or a stated stand-in: never downloads.
+
+    For quick runs, smoke tests and examples that must work on a fresh,
+    offline machine. The embedded sets (``"digits"``, ``"color_patches"``)
+    are always there. ``"fashion_mnist"`` is read from ``data_dir`` if given
+    (only there), else from the Debian directory
+    (``/usr/share/datasets/fashion-mnist``, see `debian_datasets_dir`), else
+    from Keras's cache (``$KERAS_HOME/datasets/fashion-mnist``); if it is in
+    none of them, the stand-in of the same split is returned instead, resized
+    to the requested set's size (28x28 for Fashion-MNIST) or to
+    ``image_size``, with the same label range (10 classes). The returned
+    description says which one you got; print it. Use `load` for real runs
+    (it may download).
+
+    Args:
+        name: ``"fashion_mnist"``, ``"digits"`` or ``"color_patches"``. Data
+            sets that only come from the network (``"mnist"``, ...) raise.
+        split: ``"train"``, ``"test"`` or ``"all"``.
+        stand_in: the embedded set used when ``name`` is not on disk; only
+            ``"digits"`` (grey, 10 classes, like Fashion-MNIST) for now.
+        image_size: resize the images (real or stand-in) to this size, as in
+            `load`; ``None``: the requested set's native size.
+        data_dir: directory holding the Fashion-MNIST IDX files, as in `load`.
+
+    Returns:
+        ``(images, labels, source)``: ``uint8`` (N, H, W, C) images,
+        ``int64`` (N,) labels, and a `DataSource`: a one-line ``str`` such as
+        ``"Fashion-MNIST (train, 60,000 images) from
+        /usr/share/datasets/fashion-mnist"`` or ``"the embedded digits
+        (train, 1,497 images) resized to 28x28, a stand-in: Fashion-MNIST was
+        not found in ..."``, with ``source.name`` and ``source.stand_in``.
+
+    Raises:
+        ValueError: for a name without a local source, an unknown stand-in,
+            a bad split or image size, or a corrupt file.
+
+    Example:
+
+    >>> images, labels, source = load_or_stand_in("digits", "test")
+    >>> print(source)
+    the embedded digits (test, 300 images)
+    >>> source.stand_in
+    False
+    """
+    _check_split(split)
+    size = _check_image_size(image_size)
+    if name not in _EMBEDDED and name not in _LOCAL_ONLY:
+        known = ", ".join(map(repr, list(_EMBEDDED) + list(_LOCAL_ONLY)))
+        raise ValueError(
+            f"load_or_stand_in reads local files only and knows {known}; "
+            f"received {name!r}. Use load({name!r}), which may download."
+        )
+    if stand_in not in _STAND_INS:
+        raise ValueError(
+            f"stand_in must be one of {', '.join(map(repr, _STAND_INS))} "
+            f"(embedded, so always there); received {stand_in!r}."
+        )
+    resized = "" if size is None else f" resized to {size[0]}x{size[1]}"
+    if name in _EMBEDDED:
+        images, labels = load(name, split, image_size=image_size)
+        description = f"{_EMBEDDED[name]} ({split}, {len(images):,} images){resized}"
+        return images, labels, DataSource(description, name=name, stand_in=False)
+    found, directory, tried = _find_fashion_local(split, data_dir)
+    if found is not None:
+        images, labels = _finish(*found, size)
+        description = (
+            f"{_LOCAL_ONLY[name]} ({split}, {len(images):,} images){resized} "
+            f"from {directory}"
+        )
+        return images, labels, DataSource(description, name=name, stand_in=False)
+    size = size or _NATIVE_SIZE[name]
+    images, labels = load(stand_in, split, image_size=size)
+    description = (
+        f"{_EMBEDDED[stand_in]} ({split}, {len(images):,} images) resized to "
+        f"{_size_text(images)}, a stand-in: {_LOCAL_ONLY[name]} was not found in "
+        f"{' or '.join(tried)} (local files only; install the Debian package "
+        "dataset-fashion-mnist or see kgen.data.load)"
+    )
+    return images, labels, DataSource(description, name=stand_in, stand_in=True)

@@ -135,7 +135,7 @@ def test_fashion_mnist_corrupt_file_is_reported(tmp_path):
 
 
 def test_fashion_mnist_offline_everywhere(tmp_path, monkeypatch):
-    monkeypatch.setattr(datasets, "FASHION_MNIST_DEBIAN_DIR", str(tmp_path / "no"))
+    monkeypatch.setenv("KGEN_DEBIAN_DATASETS_DIR", str(tmp_path / "no"))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
 
     def offline(name):
@@ -149,7 +149,7 @@ def test_fashion_mnist_offline_everywhere(tmp_path, monkeypatch):
 
 
 def test_fashion_mnist_found_in_keras_cache(tmp_path, monkeypatch):
-    monkeypatch.setattr(datasets, "FASHION_MNIST_DEBIAN_DIR", str(tmp_path / "no"))
+    monkeypatch.setenv("KGEN_DEBIAN_DATASETS_DIR", str(tmp_path / "no"))
     cache = tmp_path / "keras" / "datasets" / "fashion-mnist"
     cache.mkdir(parents=True)
     arrays = _write_fashion_files(cache)
@@ -219,3 +219,126 @@ def test_returned_arrays_are_fresh_copies():
     labels[:] = -1
     again_images, again_labels = data.load("digits", "all")
     assert again_images.max() == 255 and again_labels.min() == 0
+
+
+# ------------------------------------- Debian directory, local or stand-in
+
+
+@pytest.fixture
+def fresh_machine(tmp_path, monkeypatch):
+    """No Debian package, an empty Keras cache, and any download fails."""
+    monkeypatch.setenv("KGEN_DEBIAN_DATASETS_DIR", str(tmp_path / "debian"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+
+    def no_download(name):
+        raise AssertionError(f"tried to download {name!r}")
+
+    monkeypatch.setattr(datasets, "_keras_load_data", no_download)
+    return tmp_path
+
+
+def test_debian_dir_comes_from_the_environment(fresh_machine, monkeypatch):
+    monkeypatch.delenv("KGEN_DEBIAN_DATASETS_DIR")
+    assert data.debian_datasets_dir() == "/usr/share/datasets"
+    assert data.FASHION_MNIST_DEBIAN_DIR == "/usr/share/datasets/fashion-mnist"
+    monkeypatch.setenv("KGEN_DEBIAN_DATASETS_DIR", "")  # empty: the default
+    assert data.debian_datasets_dir() == "/usr/share/datasets"
+    # the package's folder is looked for under the variable's directory
+    package = fresh_machine / "debian" / "fashion-mnist"
+    package.mkdir(parents=True)
+    arrays = _write_fashion_files(package)
+    monkeypatch.setenv("KGEN_DEBIAN_DATASETS_DIR", str(fresh_machine / "debian"))
+    assert data.debian_datasets_dir() == str(fresh_machine / "debian")
+    x, y = data.load("fashion_mnist", "test")
+    np.testing.assert_array_equal(x[..., 0], arrays["t10k"][0])
+    np.testing.assert_array_equal(y, arrays["t10k"][1])
+
+
+def test_missing_message_names_the_directory_looked_in(fresh_machine):
+    with pytest.raises(FileNotFoundError) as info:
+        data.load("fashion_mnist")
+    message = str(info.value)
+    assert str(fresh_machine / "debian" / "fashion-mnist") in message
+    assert str(fresh_machine / "keras" / "datasets" / "fashion-mnist") in message
+    assert "tried to download 'fashion_mnist'" in message  # load() may download
+
+
+@pytest.mark.parametrize("split", ["train", "test", "all"])
+def test_stand_in_when_fashion_mnist_is_absent(fresh_machine, split):
+    images, labels, source = data.load_or_stand_in("fashion_mnist", split)
+    digits, digit_labels = data.load("digits", split, image_size=28)
+    # the stand-in is the same split of the digits at Fashion-MNIST's size
+    assert images.shape == (len(digits), 28, 28, 1) and images.dtype == np.uint8
+    np.testing.assert_array_equal(images, digits)
+    np.testing.assert_array_equal(labels, digit_labels)
+    assert labels.dtype == np.int64 and set(np.unique(labels)) == set(range(10))
+    assert isinstance(source, str) and "\n" not in source
+    assert source.stand_in and source.name == "digits"
+    assert source.startswith(
+        f"the embedded digits ({split}, {len(digits):,} images) resized to 28x28, "
+        "a stand-in: Fashion-MNIST was not found in "
+        f"{fresh_machine / 'debian' / 'fashion-mnist'} or "
+        f"{fresh_machine / 'keras' / 'datasets' / 'fashion-mnist'}"
+    ), source
+
+
+def test_stand_in_takes_image_size(fresh_machine):
+    images, _, source = data.load_or_stand_in("fashion_mnist", "test", image_size=14)
+    assert images.shape == (300, 14, 14, 1) and source.stand_in
+    assert "resized to 14x14, a stand-in" in source
+
+
+def test_local_fashion_mnist_is_preferred_to_the_stand_in(fresh_machine):
+    cache = fresh_machine / "keras" / "datasets" / "fashion-mnist"
+    cache.mkdir(parents=True)
+    arrays = _write_fashion_files(cache)
+    images, labels, source = data.load_or_stand_in("fashion_mnist", "train")
+    np.testing.assert_array_equal(images[..., 0], arrays["train"][0])
+    np.testing.assert_array_equal(labels, arrays["train"][1])
+    assert not source.stand_in and source.name == "fashion_mnist"
+    assert source == f"Fashion-MNIST (train, 5 images) from {cache}"
+    images, _, source = data.load_or_stand_in("fashion_mnist", "test", image_size=7)
+    assert images.shape == (3, 7, 7, 1)
+    assert source == f"Fashion-MNIST (test, 3 images) resized to 7x7 from {cache}"
+
+
+def test_data_dir_is_the_only_place_looked_at(fresh_machine):
+    cache = fresh_machine / "keras" / "datasets" / "fashion-mnist"
+    cache.mkdir(parents=True)
+    _write_fashion_files(cache)
+    elsewhere = fresh_machine / "elsewhere"
+    elsewhere.mkdir()
+    _, _, source = data.load_or_stand_in("fashion_mnist", data_dir=elsewhere)
+    assert source.stand_in and f"was not found in {elsewhere} (" in source
+    arrays = _write_fashion_files(elsewhere, num_train=4)
+    images, _, source = data.load_or_stand_in("fashion_mnist", data_dir=elsewhere)
+    np.testing.assert_array_equal(images[..., 0], arrays["train"][0])
+    assert source == f"Fashion-MNIST (train, 4 images) from {elsewhere}"
+
+
+def test_corrupt_local_file_is_an_error_not_a_stand_in(fresh_machine):
+    _write_fashion_files(fresh_machine)
+    (fresh_machine / "t10k-labels-idx1-ubyte.gz").write_bytes(b"\x00\x00\x08\x01")
+    with pytest.raises(ValueError, match="truncated or corrupt"):
+        data.load_or_stand_in("fashion_mnist", "test", data_dir=fresh_machine)
+
+
+def test_embedded_sets_load_as_they_are(fresh_machine):
+    images, labels, source = data.load_or_stand_in("digits", "test")
+    np.testing.assert_array_equal(images, data.load("digits", "test")[0])
+    assert source == "the embedded digits (test, 300 images)"
+    assert not source.stand_in and source.name == "digits"
+    images, _, source = data.load_or_stand_in("color_patches", image_size=8)
+    assert images.shape == (2048, 8, 8, 3)
+    assert source == "the embedded colour patches (train, 2,048 images) resized to 8x8"
+
+
+def test_load_or_stand_in_rejects_what_it_cannot_do_offline(fresh_machine):
+    with pytest.raises(ValueError, match=r"(?s)local files only.*load\('mnist'\)"):
+        data.load_or_stand_in("mnist")
+    with pytest.raises(ValueError, match="stand_in must be one of 'digits'"):
+        data.load_or_stand_in("fashion_mnist", stand_in="color_patches")
+    with pytest.raises(ValueError, match="split must be one of"):
+        data.load_or_stand_in("fashion_mnist", "validation")
+    with pytest.raises(ValueError, match="image_size"):
+        data.load_or_stand_in("fashion_mnist", image_size=0)
