@@ -3,7 +3,9 @@
 Each one calls a verb of the model (`sample`, `reconstruct`, `traverse`)
 every ``every_n_epochs`` epochs and writes a PNG named after the epoch,
 counted from 1 like Keras's progress bar: ``samples_epoch_001.png`` after
-the first epoch.
+the first epoch. What a model can do and the range of its values are read
+from its declaration (``model.capabilities``, ``model.data_convention``; see
+``kgen.contract``).
 """
 
 import os
@@ -11,22 +13,17 @@ import os
 import keras
 import numpy as np
 
+from kgen.contract import Capability, data_convention_of, require_capability
 from kgen.validation import check_positive_int, to_numpy
 from kgen.viz.grid import save_image_grid, save_traversal_grid
+from kgen.viz.model_pictures import class_grid_conditions
 
 
-def _value_range(model, images, value_range):
-    """The pixel range of a model's outputs for the grid writer.
-
-    Integer outputs of a model with ``num_levels`` (autoregressive models)
-    span ``[0, num_levels - 1]``; otherwise `kgen.viz.image_grid` infers it.
-    """
+def _value_range(model, value_range):
+    """The stated range, else the model's declared data convention."""
     if value_range is not None:
         return value_range
-    num_levels = getattr(model, "num_levels", None)
-    if np.issubdtype(images.dtype, np.integer) and num_levels:
-        return (0, int(num_levels) - 1)
-    return None
+    return data_convention_of(model)
 
 
 class _EveryNEpochs(keras.callbacks.Callback):
@@ -44,12 +41,8 @@ class _EveryNEpochs(keras.callbacks.Callback):
     def _path(self, stem, epoch):
         return os.path.join(self.directory, f"{stem}_epoch_{epoch + 1:03d}.png")
 
-    def _require(self, verb):
-        if not callable(getattr(self.model, verb, None)):
-            raise TypeError(
-                f"{type(self).__name__} needs a model with a {verb}() method; "
-                f"{type(self.model).__name__} has none."
-            )
+    def _require(self, capability):
+        require_capability(self.model, capability, type(self).__name__)
 
 
 class SampleGrid(_EveryNEpochs):
@@ -64,14 +57,15 @@ class SampleGrid(_EveryNEpochs):
         num_samples: images per grid.
         seed: integer seed passed to ``sample``.
         scale: integer enlargement of each pixel in the PNG.
-        value_range: pixel range of the samples, e.g. ``(-1, 1)``; inferred
-            when None (integers of a model with ``num_levels``:
-            ``[0, num_levels - 1]``).
+        value_range: pixel range of the samples; default: the model's
+            declared ``data_convention``.
         **sample_kwargs: more keyword arguments for ``sample``
-            (``conditions=``, ``temperature=``, ...).
+            (``conditions=``, ``temperature=``, ...). A conditional model
+            given no ``conditions`` samples one class per column.
 
     Raises:
-        TypeError: at the first save, if the model has no ``sample``.
+        ValueError: at the first save, if the model does not declare the
+            ``sample`` capability.
 
     Example:
 
@@ -96,15 +90,24 @@ class SampleGrid(_EveryNEpochs):
     def on_epoch_end(self, epoch, logs=None):
         if not self._due(epoch):
             return
-        self._require("sample")
-        images = to_numpy(
-            self.model.sample(self.num_samples, seed=self.seed, **self.sample_kwargs)
-        )
+        self._require(Capability.SAMPLE)
+        kwargs = dict(self.sample_kwargs)
+        num_samples, columns = self.num_samples, None
+        num_classes = self.model.num_classes
+        if num_classes is not None and "conditions" not in kwargs:
+            columns = min(num_classes, num_samples)
+            rows = max(1, num_samples // columns)
+            kwargs["conditions"] = class_grid_conditions(num_classes, rows)[
+                : rows * columns
+            ]
+            num_samples = len(kwargs["conditions"])
+        images = to_numpy(self.model.sample(num_samples, seed=self.seed, **kwargs))
         path = save_image_grid(
             self._path("samples", epoch),
             images,
+            num_columns=columns,
             scale=self.scale,
-            value_range=_value_range(self.model, images, self.value_range),
+            value_range=_value_range(self.model, self.value_range),
         )
         self.paths.append(path)
 
@@ -120,33 +123,40 @@ class ReconstructionGrid(_EveryNEpochs):
         directory: where to write the PNG files.
         every_n_epochs: save after epochs ``n, 2n, ...``.
         scale: integer enlargement of each pixel.
-        value_range: pixel range of ``x``; inferred when None.
+        value_range: pixel range of ``x``; default: the model's declared
+            ``data_convention``.
+        conditions: labels of ``x``, for conditional models.
 
     Raises:
-        TypeError: at the first save, if the model has no ``reconstruct``.
+        ValueError: at the first save, if the model does not declare the
+            ``encode`` capability.
 
     Example:
 
     >>> callback = ReconstructionGrid(x_test[:10], "runs/x")  # doctest: +SKIP
     """
 
-    def __init__(self, x, directory, every_n_epochs=1, scale=1, value_range=None):
+    def __init__(
+        self,
+        x,
+        directory,
+        every_n_epochs=1,
+        scale=1,
+        value_range=None,
+        conditions=None,
+    ):
         super().__init__(directory, every_n_epochs, scale, value_range)
         self.x = to_numpy(x)
+        self.conditions = None if conditions is None else to_numpy(conditions)
 
     def on_epoch_end(self, epoch, logs=None):
         if not self._due(epoch):
             return
-        self._require("reconstruct")
-        reconstructions = to_numpy(self.model.reconstruct(self.x))
+        self._require(Capability.ENCODE)
+        extra = {} if self.conditions is None else {"conditions": self.conditions}
+        reconstructions = to_numpy(self.model.reconstruct(self.x, **extra))
         pair = np.stack([self.x.astype(np.float64), reconstructions.astype(np.float64)])
-        value_range = self.value_range
-        if value_range is None:
-            value_range = _value_range(self.model, self.x, None)
-        if value_range is None:
-            value_range = (-1.0, 1.0) if pair.min() < 0 else (0.0, 1.0)
-            if np.issubdtype(self.x.dtype, np.integer):
-                value_range = (0, 255)
+        value_range = _value_range(self.model, self.value_range)
         path = save_traversal_grid(
             self._path("reconstructions", epoch),
             pair,
@@ -170,10 +180,13 @@ class LatentTraversal(_EveryNEpochs):
         values: values each dimension takes (default ``linspace(-3, 3, 7)``).
         x: optional image whose encoding is the base point (default: z = 0).
         scale: integer enlargement of each pixel.
-        value_range: pixel range of the decoded images; inferred when None.
+        value_range: pixel range of the decoded images; default: the model's
+            declared ``data_convention``.
+        conditions: one class label, for conditional models.
 
     Raises:
-        TypeError: at the first save, if the model has no ``traverse``.
+        ValueError: at the first save, if the model does not declare the
+            ``latent_traversal`` capability.
 
     Example:
 
@@ -189,8 +202,10 @@ class LatentTraversal(_EveryNEpochs):
         x=None,
         scale=1,
         value_range=None,
+        conditions=None,
     ):
         super().__init__(directory, every_n_epochs, scale, value_range)
+        self.conditions = conditions
         self.dims = tuple(int(d) for d in dims)
         self.values = (
             np.linspace(-3.0, 3.0, 7) if values is None else np.asarray(values)
@@ -200,16 +215,16 @@ class LatentTraversal(_EveryNEpochs):
     def on_epoch_end(self, epoch, logs=None):
         if not self._due(epoch):
             return
-        self._require("traverse")
-        dims = self.dims
-        latent_dim = getattr(self.model, "latent_dim", None)
-        if latent_dim is not None:
-            dims = tuple(d for d in dims if d < latent_dim) or (0,)
-        images = to_numpy(self.model.traverse(x=self.x, dims=dims, values=self.values))
+        self._require(Capability.LATENT_TRAVERSAL)
+        dims = tuple(d for d in self.dims if d < self.model.latent_dim) or (0,)
+        extra = {} if self.conditions is None else {"conditions": self.conditions}
+        images = to_numpy(
+            self.model.traverse(x=self.x, dims=dims, values=self.values, **extra)
+        )
         path = save_traversal_grid(
             self._path("traversal", epoch),
             images,
             scale=self.scale,
-            value_range=_value_range(self.model, images, self.value_range),
+            value_range=_value_range(self.model, self.value_range),
         )
         self.paths.append(path)

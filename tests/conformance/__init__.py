@@ -53,6 +53,9 @@ class ModelCase:
         batch_size: batch size for the ``fit`` steps.
         deterministic_step: whether one more ``fit`` step on the original and
             on the reloaded model must give the same weights.
+        compile_with_sgd: ``compile_with_sgd(model)`` recompiles the model
+            with plain SGD for every optimizer (used by the several-devices
+            checks: Adam would normalise a wrongly scaled gradient away).
     """
 
     name: str
@@ -63,6 +66,20 @@ class ModelCase:
     batch_size: int = 8
     deterministic_step: bool = True
     covers: tuple = ()
+    compile_with_sgd: Callable[[Any], None] = lambda model: model.compile(
+        optimizer=_sgd()
+    )
+
+
+def _sgd():
+    import keras
+
+    return keras.optimizers.SGD(0.05)
+
+
+def compile_multi_network_with_sgd(model):
+    """``compile_with_sgd`` for a model with one optimizer per network."""
+    model.compile(optimizers={name: _sgd() for name in model.network_names})
 
 
 def collect():
