@@ -29,6 +29,7 @@ test: setup
 		KERAS_BACKEND=$$backend $(BIN)/python -m pytest -q $(PYTEST_ARGS) || exit 1; \
 	done
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir build/site
+	$(BIN)/python tests/check_site.py build/site
 
 test-backend: setup
 	KERAS_BACKEND=$${KERAS_BACKEND:-jax} $(BIN)/python -m pytest -q $(PYTEST_ARGS)
