@@ -28,9 +28,10 @@ def problems(site):
             with open(path, encoding="utf-8") as handle:
                 html = handle.read()
             where = os.path.relpath(path, site)
-            for match in re.finditer(r"<blockquote>\s*<blockquote>", html):
-                found.append(f"{where}: nested blockquote (a '>>>' example read as quotes)")
-                break
+            if re.search(r"<blockquote>\s*<blockquote>", html):
+                found.append(
+                    f"{where}: nested blockquote (a '>>>' example read as quotes)"
+                )
             if "&gt;&gt;&gt;" in html and "<code" not in html:
                 found.append(f"{where}: '>>>' outside a code block")
             if directory.startswith(api) and 'class="doc doc-object' not in html:
@@ -47,7 +48,9 @@ def main(argv):
     for problem in found:
         print(f"check_site: {problem}")
     if not found:
-        print(f"check_site: {site} looks right (no quoted examples, every API page filled)")
+        print(
+            f"check_site: {site} looks right (no quoted examples, every API page filled)"
+        )
     return 1 if found else 0
 
 
