@@ -8,13 +8,15 @@ import os
 import numpy as np
 import pytest
 
+from kgen import data
+
 EXAMPLE = os.path.join(
     os.path.dirname(__file__), "..", "..", "examples", "autoregressive_models.py"
 )
 
 
 @pytest.mark.slow
-def test_autoregressive_example_quick(tmp_path):
+def test_autoregressive_example_quick(tmp_path, fresh_machine, capsys):
     spec = importlib.util.spec_from_file_location("autoregressive_example", EXAMPLE)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -33,6 +35,22 @@ def test_autoregressive_example_quick(tmp_path):
     with open(tmp_path / "results.json") as f:
         saved = json.load(f)
     assert saved["backend"] == results["backend"]
+    # Fashion-MNIST if it is on disk, else the stated stand-in (conftest.py
+    # hides it on one backend).
+    stand_in = data.load_or_stand_in("fashion_mnist", "test")[2].stand_in
+    assert stand_in or not fresh_machine
+    assert saved["fashion_data"].startswith(
+        "the embedded digits (train, 1,497 images) resized to 28x28, a stand-in: "
+        "Fashion-MNIST was not found in "
+        if stand_in
+        else "Fashion-MNIST (train, 60,000 images) from "
+    )
+    printed = capsys.readouterr().out
+    assert f"Fashion-MNIST section data: {saved['fashion_data']}\n" in printed
+    fashion_rows = [row for row in saved["table"] if row["levels"] == 256]
+    assert [row["data"] for row in fashion_rows] == [
+        "digits 28x28 (stand-in)" if stand_in else "Fashion-MNIST 28x28"
+    ]
     # The blind spot: the gated network sees strictly more of the past.
     field = saved["receptive_field_pixels"]
     assert field["gated_pixel_cnn"] > field["pixel_cnn"]
