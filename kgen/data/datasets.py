@@ -59,10 +59,9 @@ def available():
     Returns:
         A list of data set names.
 
-    Example:
-
-    >>> "digits" in available()
-    True
+    Examples:
+        >>> "digits" in available()
+        True
     """
     return list(DATASETS)
 
@@ -193,13 +192,12 @@ def debian_datasets_dir():
     Returns:
         A directory path (it need not exist).
 
-    Example:
-
-    >>> import os
-    >>> debian_datasets_dir() == (
-    ...     os.environ.get("KGEN_DEBIAN_DATASETS_DIR") or "/usr/share/datasets"
-    ... )
-    True
+    Examples:
+        >>> import os
+        >>> debian_datasets_dir() == (
+        ...     os.environ.get("KGEN_DEBIAN_DATASETS_DIR") or "/usr/share/datasets"
+        ... )
+        True
     """
     return os.environ.get(DEBIAN_DATASETS_DIR_ENV) or DEBIAN_DATASETS_DIR
 
@@ -471,11 +469,10 @@ def load(name, split="train", *, image_size=None, data_dir=None):
         RuntimeError: an online data set cannot be fetched (offline) or
             tensorflow-datasets is missing.
 
-    Example:
-
-    >>> images, labels = load("digits")
-    >>> images.shape, images.dtype, labels.dtype
-    ((1497, 8, 8, 1), dtype('uint8'), dtype('int64'))
+    Examples:
+        >>> images, labels = load("digits")
+        >>> images.shape, images.dtype, labels.dtype
+        ((1497, 8, 8, 1), dtype('uint8'), dtype('int64'))
     """
     _check_split(split)
     size = _check_image_size(image_size)
@@ -576,13 +573,12 @@ def load_or_stand_in(
         ValueError: for a name without a local source, an unknown stand-in,
             a bad split or image size, or a corrupt file.
 
-    Example:
-
-    >>> images, labels, source = load_or_stand_in("digits", "test")
-    >>> print(source)
-    the embedded digits (test, 300 images)
-    >>> source.stand_in
-    False
+    Examples:
+        >>> images, labels, source = load_or_stand_in("digits", "test")
+        >>> print(source)
+        the embedded digits (test, 300 images)
+        >>> source.stand_in
+        False
     """
     _check_split(split)
     size = _check_image_size(image_size)

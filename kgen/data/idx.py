@@ -51,11 +51,10 @@ def read_idx(path):
         ValueError: if the magic number, the type code or the size do not
             match the IDX format (a truncated or corrupt file).
 
-    Example:
-
-    >>> images = read_idx("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")  # doctest: +SKIP
-    >>> images.shape  # doctest: +SKIP
-    (10000, 28, 28)
+    Examples:
+        >>> images = read_idx("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")  # doctest: +SKIP
+        >>> images.shape  # doctest: +SKIP
+        (10000, 28, 28)
     """
     path = os.fspath(path)
     raw = _read_bytes(path)

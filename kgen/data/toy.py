@@ -39,11 +39,10 @@ def ring_of_gaussians(num_samples, *, num_modes=8, radius=2.0, std=0.05, seed=0)
         ValueError: for a non-positive ``num_samples`` or ``num_modes``, or a
             negative ``std``.
 
-    Example:
-
-    >>> points, centres = ring_of_gaussians(1000, num_modes=8)
-    >>> points.shape, centres.shape
-    ((1000, 2), (8, 2))
+    Examples:
+        >>> points, centres = ring_of_gaussians(1000, num_modes=8)
+        >>> points.shape, centres.shape
+        ((1000, 2), (8, 2))
     """
     num_samples = _check_num_samples(num_samples)
     if (
@@ -87,10 +86,9 @@ def toy_density(name, num_samples, *, seed=0):
     Raises:
         ValueError: for an unknown name or a non-positive ``num_samples``.
 
-    Example:
-
-    >>> toy_density("checkerboard", 500).shape
-    (500, 2)
+    Examples:
+        >>> toy_density("checkerboard", 500).shape
+        (500, 2)
 
     References:
         Grathwohl et al., "FFJORD: Free-form continuous dynamics for scalable

@@ -60,10 +60,9 @@ def to_unit_float(x):
     Raises:
         ValueError: if ``x`` is not integer-valued in [0, 255].
 
-    Example:
-
-    >>> to_unit_float(np.array([0, 51, 255], dtype="uint8"))
-    array([0. , 0.2, 1. ], dtype=float32)
+    Examples:
+        >>> to_unit_float(np.array([0, 51, 255], dtype="uint8"))
+        array([0. , 0.2, 1. ], dtype=float32)
     """
     x = _check_uint8_like(x)
     return (x.astype(np.float32) / np.float32(255.0)).astype(np.float32)
@@ -81,10 +80,9 @@ def to_signed_float(x):
     Raises:
         ValueError: if ``x`` is not integer-valued in [0, 255].
 
-    Example:
-
-    >>> to_signed_float(np.array([0, 255], dtype="uint8"))
-    array([-1.,  1.], dtype=float32)
+    Examples:
+        >>> to_signed_float(np.array([0, 255], dtype="uint8"))
+        array([-1.,  1.], dtype=float32)
     """
     x = _check_uint8_like(x)
     return (x.astype(np.float32) / np.float32(127.5) - np.float32(1.0)).astype(
@@ -110,10 +108,9 @@ def to_uint8(x, value_range=(0, 1)):
         ValueError: for another ``value_range``, non-float input, NaN, or
             values outside the range.
 
-    Example:
-
-    >>> to_uint8(np.array([0.0, 0.2, 1.0]))
-    array([  0,  51, 255], dtype=uint8)
+    Examples:
+        >>> to_uint8(np.array([0.0, 0.2, 1.0]))
+        array([  0,  51, 255], dtype=uint8)
     """
     value_range = tuple(value_range)
     if value_range == (0, 1):
@@ -149,10 +146,9 @@ def quantize(x, num_levels):
     Raises:
         ValueError: for a bad ``num_levels`` or input outside [0, 255].
 
-    Example:
-
-    >>> quantize(np.array([0, 127, 128, 255], dtype="uint8"), 2)
-    array([0, 0, 1, 1], dtype=uint8)
+    Examples:
+        >>> quantize(np.array([0, 127, 128, 255], dtype="uint8"), 2)
+        array([0, 0, 1, 1], dtype=uint8)
     """
     if (
         isinstance(num_levels, bool)
@@ -180,10 +176,9 @@ def binarize(x, threshold=0.5):
     Raises:
         ValueError: if ``x`` is not float in [0, 1].
 
-    Example:
-
-    >>> binarize(np.array([0.2, 0.5, 0.7]))
-    array([0., 0., 1.], dtype=float32)
+    Examples:
+        >>> binarize(np.array([0.2, 0.5, 0.7]))
+        array([0., 0., 1.], dtype=float32)
     """
     x = check_images(x, "unit", name="x")
     return (x > threshold).astype(np.float32)
@@ -205,10 +200,9 @@ def dynamic_binarize(x, seed=None):
     Raises:
         ValueError: if ``x`` is not float in [0, 1].
 
-    Example:
-
-    >>> dynamic_binarize(np.array([0.0, 1.0]), seed=0)
-    array([0., 1.], dtype=float32)
+    Examples:
+        >>> dynamic_binarize(np.array([0.0, 1.0]), seed=0)
+        array([0., 1.], dtype=float32)
     """
     x = check_images(x, "unit", name="x")
     u = _rng(seed).random(x.shape)
@@ -233,11 +227,10 @@ def dequantize(x, seed=None):
     Raises:
         ValueError: if ``x`` is not integer-valued in [0, 255].
 
-    Example:
-
-    >>> y = dequantize(np.array([0, 255], dtype="uint8"), seed=0)
-    >>> bool(np.all((y >= 0) & (y < 1)))
-    True
+    Examples:
+        >>> y = dequantize(np.array([0, 255], dtype="uint8"), seed=0)
+        >>> bool(np.all((y >= 0) & (y < 1)))
+        True
 
     References:
         Theis, van den Oord and Bethge, "A note on the evaluation of
