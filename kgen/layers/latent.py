@@ -6,6 +6,7 @@ from keras import ops
 
 from kgen.api_export import kgen_export
 from kgen.distributions.continuous import diagonal_gaussian_log_prob
+from kgen.validation import check_positive_int
 
 __all__ = ["GaussianSampling", "GumbelSoftmaxSampling", "MixtureOfGaussiansPrior"]
 
@@ -30,12 +31,12 @@ class GaussianSampling(keras.layers.Layer):
     Returns:
         A tensor shaped like ``mean``.
 
-    Example:
-
-    >>> layer = GaussianSampling(seed=1)
-    >>> z = layer([np.zeros((2, 3)), np.zeros((2, 3))])
-    >>> tuple(z.shape)
-    (2, 3)
+    Examples:
+        >>> import numpy as np
+        >>> layer = GaussianSampling(seed=1)
+        >>> z = layer([np.zeros((2, 3)), np.zeros((2, 3))])
+        >>> tuple(z.shape)
+        (2, 3)
 
     References:
         Kingma and Welling, "Auto-Encoding Variational Bayes", ICLR 2014.
@@ -99,12 +100,12 @@ class GumbelSoftmaxSampling(keras.layers.Layer):
     Raises:
         ValueError: if ``temperature`` is not positive.
 
-    Example:
-
-    >>> layer = GumbelSoftmaxSampling(temperature=0.5, seed=0)
-    >>> y = layer(np.zeros((4, 3, 10)))
-    >>> tuple(y.shape)
-    (4, 3, 10)
+    Examples:
+        >>> import numpy as np
+        >>> layer = GumbelSoftmaxSampling(temperature=0.5, seed=0)
+        >>> y = layer(np.zeros((4, 3, 10)))
+        >>> tuple(y.shape)
+        (4, 3, 10)
 
     References:
         Jang, Gu and Poole, "Categorical Reparameterization with
@@ -199,11 +200,11 @@ class MixtureOfGaussiansPrior(keras.layers.Layer):
         ValueError: if ``latent_dim`` or ``num_components`` is not a
             positive integer.
 
-    Example:
-
-    >>> prior = MixtureOfGaussiansPrior(latent_dim=2, num_components=3)
-    >>> tuple(prior(np.zeros((5, 2))).shape)
-    (5,)
+    Examples:
+        >>> import numpy as np
+        >>> prior = MixtureOfGaussiansPrior(latent_dim=2, num_components=3)
+        >>> tuple(prior(np.zeros((5, 2))).shape)
+        (5,)
 
     References:
         Tomczak and Welling, "VAE with a VampPrior", AISTATS 2018 (mixture
@@ -221,16 +222,8 @@ class MixtureOfGaussiansPrior(keras.layers.Layer):
     ):
         kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
-        for name, value in (
-            ("latent_dim", latent_dim),
-            ("num_components", num_components),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(
-                    f"{name} must be a positive integer; received {value!r}."
-                )
-        self.latent_dim = latent_dim
-        self.num_components = num_components
+        self.latent_dim = check_positive_int(latent_dim, "latent_dim")
+        self.num_components = check_positive_int(num_components, "num_components")
         self.mean_initializer_stddev = float(mean_initializer_stddev)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)

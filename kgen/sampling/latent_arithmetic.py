@@ -4,6 +4,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from kgen.contract import Capability, require_capability
 from kgen.validation import check_finite, to_numpy
 
 __all__ = ["LatentArithmetic", "latent_arithmetic"]
@@ -11,16 +12,6 @@ __all__ = ["LatentArithmetic", "latent_arithmetic"]
 LatentArithmetic = namedtuple(
     "LatentArithmetic", ["group_latents", "group_images", "result_latents", "images"]
 )
-
-
-def _decoder(model):
-    for name in ("generate", "decode"):
-        if callable(getattr(model, name, None)):
-            return getattr(model, name)
-    raise ValueError(
-        "latent_arithmetic needs a model with generate(latents) (GANs) or "
-        f"decode(latents) (autoencoders, VAEs); received {type(model).__name__}."
-    )
 
 
 def latent_arithmetic(
@@ -42,8 +33,9 @@ def latent_arithmetic(
     unstable results.
 
     Args:
-        model: a model with ``generate(latents)`` or ``decode(latents)``
-            returning NumPy arrays (``kgen`` GANs, VAEs).
+        model: a model declaring the ``DECODE`` capability
+            (``kgen.contract.Capability``): its ``decode(latents)`` returns
+            NumPy data (GAN generators, autoencoder and VAE decoders).
         groups: sequence of arrays, each ``(num_in_group, latent_dim)``: the
             latents of user-chosen samples sharing a concept.
         signs: coefficient of each group mean (default ``A - B + C``).
@@ -59,24 +51,26 @@ def latent_arithmetic(
         ``(1 + num_neighbours, latent_dim)`` and their decodes.
 
     Raises:
-        ValueError: for mismatched groups/signs, empty groups or latent sizes
-            that differ.
+        ValueError: for a model without ``DECODE``, mismatched groups/signs,
+            empty groups or latent sizes that differ.
 
-    Example:
-
-    >>> import numpy as np
-    >>> class Identity:
-    ...     def generate(self, z):
-    ...         return z
-    >>> groups = [np.ones((3, 2)), np.zeros((3, 2)), np.full((3, 2), 2.0)]
-    >>> latent_arithmetic(Identity(), groups, num_neighbours=0).images
-    array([[3., 3.]])
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.contract import Capability
+        >>> class Identity:
+        ...     capabilities = frozenset({Capability.DECODE})
+        ...     def decode(self, latents):
+        ...         return latents
+        >>> groups = [np.ones((3, 2)), np.zeros((3, 2)), np.full((3, 2), 2.0)]
+        >>> latent_arithmetic(Identity(), groups, num_neighbours=0).images
+        array([[3., 3.]], dtype=float32)
 
     References:
         Radford, Metz & Chintala, "Unsupervised Representation Learning with
         Deep Convolutional Generative Adversarial Networks", ICLR 2016, fig. 7.
     """
-    decode = _decoder(model)
+    require_capability(model, Capability.DECODE, "latent_arithmetic")
+    decode = model.decode
     groups = [np.asarray(to_numpy(g), dtype="float64") for g in groups]
     if len(groups) != len(signs):
         raise ValueError(

@@ -18,10 +18,17 @@ from kgen.models.latent import (
 )
 
 IMAGE_SHAPE = (4, 4, 1)
+LEVELS = 5
 
 
 def _images(num=16, seed=0):
     return np.random.default_rng(seed).random((num, *IMAGE_SHAPE)).astype("float32")
+
+
+def _levels(num=16, seed=0):
+    """Floats on the grid k / (LEVELS - 1), what the discrete decoders take."""
+    k = np.random.default_rng(seed).integers(0, LEVELS, size=(num, *IMAGE_SHAPE))
+    return (k / (LEVELS - 1)).astype("float32")
 
 
 def _labels(num=16):
@@ -37,26 +44,23 @@ def _numpy(value):
     return np.asarray(keras.ops.convert_to_numpy(value))
 
 
-def _vae_outputs(model, x, y):
-    """Posterior parameters and decoder parameters at the posterior mean:
-    deterministic, and every encoder and decoder weight enters."""
-    one_hot = model._one_hot(y) if model.num_classes else None
-    params = model._encode_tensor(x, one_hot)
-    decoded = model._decoder_distribution(model._latent_point(params), one_hot)
-    outputs = [_numpy(p) for p in (params if isinstance(params, tuple) else [params])]
-    outputs += [
-        _numpy(d) for d in (decoded if isinstance(decoded, tuple) else [decoded])
+def _latent_outputs(model, x, y):
+    """Named encodings and the decoded latent: deterministic, and every
+    encoder and decoder weight enters."""
+    conditions = {} if model.num_classes is None else {"conditions": y}
+    codes = model.encode(x, **conditions)
+    return [codes[k] for k in sorted(codes)] + [
+        model.decode(codes["latent"], **conditions)
     ]
-    return outputs
 
 
 def _mixture_outputs(model, x, y):
-    mean = model.encode(x)[0]
-    return _vae_outputs(model, x, y) + [_numpy(model.prior(mean))]
+    latent = model.encode(x)["latent"]
+    return _latent_outputs(model, x, y) + [_numpy(model.prior(latent))]
 
 
-def _autoencoder_outputs(model, x, y):
-    return [model.encode(x), model.reconstruct(x)]
+def _vae_case(make, data=lambda: (_images(), None), outputs=_latent_outputs):
+    return ModelCase(name="VAE", make=make, data=data, outputs=outputs)
 
 
 LAYER_CASES = [
@@ -89,34 +93,86 @@ MODEL_CASES = [
             mlp_autoencoder(IMAGE_SHAPE, code_dim=3, hidden_units=(8,))
         ),
         data=lambda: (_images(), None),
-        outputs=_autoencoder_outputs,
+        outputs=_latent_outputs,
     ),
-    ModelCase(
-        name="VAE",
-        make=lambda: _compiled(
-            mlp_vae(IMAGE_SHAPE, latent_dim=2, hidden_units=(8,), seed=1)
+    # the first VAE case is the one the contract tests use
+    _vae_case(
+        lambda: _compiled(
+            mlp_vae(
+                IMAGE_SHAPE,
+                latent_dim=2,
+                hidden_units=(8,),
+                likelihood="discretized_logistic",
+                num_levels=LEVELS,
+                num_logistic_mix=2,
+                seed=1,
+            )
         ),
-        data=lambda: (_images(), None),
-        outputs=_vae_outputs,
+        data=lambda: (_levels(), None),
+    ),
+    _vae_case(
+        lambda: _compiled(mlp_vae(IMAGE_SHAPE, latent_dim=2, hidden_units=(8,), seed=1))
+    ),
+    # dequantized training: its own noise stream travels with the file
+    _vae_case(
+        lambda: _compiled(
+            mlp_vae(
+                IMAGE_SHAPE,
+                latent_dim=2,
+                hidden_units=(8,),
+                likelihood="gaussian",
+                num_levels=LEVELS,
+                dequantize=True,
+                seed=1,
+            )
+        ),
+        data=lambda: (_levels(), None),
+    ),
+    # class-conditional through the constructor argument
+    _vae_case(
+        lambda: _compiled(
+            mlp_vae(
+                IMAGE_SHAPE,
+                latent_dim=2,
+                hidden_units=(8,),
+                likelihood="categorical",
+                num_levels=LEVELS,
+                num_classes=3,
+                seed=1,
+            )
+        ),
+        data=lambda: (_levels(), _labels()),
     ),
     ModelCase(
         name="ConditionalVAE",
         make=lambda: _compiled(
             conditional_mlp_vae(
-                IMAGE_SHAPE, num_classes=3, latent_dim=2, hidden_units=(8,), seed=1
+                IMAGE_SHAPE,
+                num_classes=3,
+                latent_dim=2,
+                hidden_units=(8,),
+                likelihood="discretized_logistic",
+                num_levels=LEVELS,
+                seed=1,
             )
         ),
-        data=lambda: (_images(), _labels()),
-        outputs=_vae_outputs,
+        data=lambda: (_levels(), _labels()),
+        outputs=_latent_outputs,
     ),
     ModelCase(
         name="MixturePriorVAE",
         make=lambda: _compiled(
             mlp_mixture_prior_vae(
-                IMAGE_SHAPE, latent_dim=2, num_components=3, hidden_units=(8,), seed=1
+                IMAGE_SHAPE,
+                latent_dim=2,
+                num_components=3,
+                hidden_units=(8,),
+                likelihood="categorical",
+                num_levels=LEVELS,
+                seed=1,
             )
         ),
-        data=lambda: (_images(), None),
+        data=lambda: (_levels(), None),
         outputs=_mixture_outputs,
     ),
     ModelCase(
@@ -128,10 +184,11 @@ MODEL_CASES = [
                 num_categories=3,
                 hidden_units=(8,),
                 likelihood="gaussian_fixed",
+                num_levels=LEVELS,
                 seed=1,
             )
         ),
-        data=lambda: (_images(), None),
-        outputs=_vae_outputs,
+        data=lambda: (_levels(), None),
+        outputs=_latent_outputs,
     ),
 ]

@@ -1,5 +1,7 @@
 """A regular (deterministic) autoencoder with an L2 reconstruction loss."""
 
+import copy
+
 import keras
 from keras import ops
 
@@ -7,7 +9,7 @@ from kgen.api_export import kgen_export
 from kgen.contract import Capability
 from kgen.models.base import GenerativeModel
 from kgen.models.latent import networks
-from kgen.models.latent.latent_verbs import LatentVerbsMixin
+from kgen.models.latent.latent_verbs import LatentVerbsMixin, is_placeholder_targets
 
 __all__ = ["Autoencoder", "mlp_autoencoder"]
 
@@ -37,9 +39,13 @@ def _latent_size(network):
 class Autoencoder(LatentVerbsMixin, GenerativeModel):
     """A deterministic autoencoder: ``x -> code -> x_hat``, trained with L2 loss.
 
-    The loss is the squared error summed over pixels, averaged over the batch.
-    The encoder is a feature extractor in its own right: ``encode(x)`` gives
-    codes for a downstream classifier.
+    The loss is the squared error summed over pixels, one value per example,
+    averaged over the batch (weighted by ``fit(..., sample_weight=...)``
+    when given). The encoder is a feature extractor in its own right:
+    ``encode(x)["latent"]`` gives codes for a downstream classifier. It is
+    not a generative model: there is no distribution over codes, so it
+    declares ``ENCODE``, ``DECODE`` and ``LATENT_TRAVERSAL`` but not
+    ``SAMPLE``.
 
     Args:
         encoder: a functional ``keras.Model`` mapping images
@@ -52,12 +58,21 @@ class Autoencoder(LatentVerbsMixin, GenerativeModel):
     Call arguments:
         inputs: images. The forward pass returns the reconstruction.
 
-    Example:
+    Raises:
+        ValueError: when the image shape or the code size cannot be read from
+            the networks; from ``fit`` and the verbs, for data that are not
+            floats in [0, 1] of the model's shape, or for labels (the model
+            is unconditional).
 
-    >>> model = mlp_autoencoder((8, 8, 1), code_dim=4, hidden_units=(32,))
-    >>> model.compile(optimizer="adam")
-    >>> history = model.fit(x, epochs=1, verbose=0)
-    >>> codes = model.encode(x)  # (batch, 4)
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.models.latent import mlp_autoencoder
+        >>> x = np.random.default_rng(0).random((32, 8, 8, 1)).astype("float32")
+        >>> model = mlp_autoencoder((8, 8, 1), code_dim=4, hidden_units=(32,))
+        >>> model.compile(optimizer="adam")
+        >>> history = model.fit(x, epochs=1, verbose=0)
+        >>> model.encode(x)["latent"].shape
+        (32, 4)
 
     References:
         Hinton and Salakhutdinov, "Reducing the Dimensionality of Data with
@@ -68,6 +83,7 @@ class Autoencoder(LatentVerbsMixin, GenerativeModel):
     capabilities = frozenset(
         {Capability.ENCODE, Capability.DECODE, Capability.LATENT_TRAVERSAL}
     )
+    supports_sample_weight = True
 
     def __init__(self, encoder, decoder, image_shape=None, **kwargs):
         super().__init__(**kwargs)
@@ -88,6 +104,9 @@ class Autoencoder(LatentVerbsMixin, GenerativeModel):
     def _encode_tensor(self, x, one_hot=None):
         return ops.cast(self.encoder(ops.cast(x, "float32")), "float32")
 
+    def _encoding(self, code):
+        return {"latent": code}
+
     def _latent_point(self, params):
         return params
 
@@ -100,6 +119,11 @@ class Autoencoder(LatentVerbsMixin, GenerativeModel):
     def compute_loss(
         self, x=None, y=None, y_pred=None, sample_weight=None, training=True
     ):
+        if y is not None and not is_placeholder_targets(y):
+            raise ValueError(
+                "Autoencoder is unconditional and takes no labels; call fit(x) "
+                "without y."
+            )
         x = ops.cast(x, "float32")
         if y_pred is None:
             y_pred = self(x, training=training)
@@ -107,18 +131,17 @@ class Autoencoder(LatentVerbsMixin, GenerativeModel):
         squared_error = ops.sum(
             ops.reshape(ops.square(x - y_pred), (ops.shape(x)[0], -1)), axis=-1
         )
-        loss = ops.mean(squared_error)
-        self.reconstruction_loss_tracker.update_state(loss)
+        loss = self.weighted_mean(squared_error, sample_weight)
+        self.reconstruction_loss_tracker.update_state(
+            loss, sample_weight=ops.shape(x)[0]
+        )
         if self.losses:
             loss = loss + ops.sum(self.losses)
-        return loss
+        return self.scale_loss_for_distribution(loss)
 
     @property
     def metrics(self):
         return super().metrics
-
-    def check_data(self, x, y=None):
-        self._check_x(x)
 
     def get_config(self):
         config = super().get_config()
@@ -133,7 +156,8 @@ class Autoencoder(LatentVerbsMixin, GenerativeModel):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        # a deep copy: deserializing the networks consumes their configs
+        config = copy.deepcopy(config)
         config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
         config["decoder"] = keras.saving.deserialize_keras_object(config["decoder"])
         return cls(**config)

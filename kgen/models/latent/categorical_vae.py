@@ -8,8 +8,7 @@ from keras import ops
 
 from kgen.api_export import kgen_export
 from kgen.layers.latent import GumbelSoftmaxSampling
-from kgen.models.latent import networks
-from kgen.models.latent.vae import VAE, _check_likelihood, channels_per_pixel
+from kgen.models.latent.vae import VAE, mlp_vae_networks
 from kgen.validation import check_finite, check_positive_int, to_numpy
 
 __all__ = ["CategoricalVAE", "TemperatureAnnealing", "mlp_categorical_vae"]
@@ -28,11 +27,13 @@ class CategoricalVAE(VAE):
     ``KL = sum_i sum_k q_ik (log q_ik + log K)``.
 
     The decoder receives the flattened one-hot (or relaxed) codes, shape
-    ``(batch, num_latents * num_categories)``. ``sample``, ``elbo`` and
-    ``iwae_log_likelihood`` use hard one-hot samples, so they evaluate the
-    discrete model, not the relaxed one. ``encode`` returns the logits,
-    shape ``(batch, num_latents, num_categories)``; ``traverse`` sets one
-    latent variable at a time to each category.
+    ``(batch, num_latents * num_categories)``. ``sample``, ``elbo``,
+    ``iwae_log_likelihood`` and ``bits_per_dim`` use hard one-hot samples,
+    so they evaluate the discrete model, not the relaxed one. ``encode``
+    returns ``"latent"``, the posterior probabilities (what the model
+    decodes for ``reconstruct``), and ``"logits"``, both of shape
+    ``(batch, num_latents, num_categories)``; ``traverse`` sets one latent
+    variable at a time to each category.
 
     Args:
         encoder: functional model, images -> ``(batch, num_latents * num_categories)``.
@@ -42,23 +43,35 @@ class CategoricalVAE(VAE):
         num_categories: categories per variable.
         temperature: initial Gumbel-softmax temperature.
         hard: straight-through one-hot samples during training.
-        **kwargs: the other ``VAE`` arguments (``likelihood``, ``beta``...).
+        **kwargs: the other ``VAE`` arguments (``likelihood``,
+            ``num_levels``, ``beta``...).
 
     Call arguments:
         inputs: images (see ``VAE``).
 
-    Example:
+    Raises:
+        ValueError: for non-positive sizes or temperature, and as ``VAE``.
 
-    >>> model = mlp_categorical_vae((8, 8, 1), num_latents=4, num_categories=8)
-    >>> model.compile(optimizer="adam")
-    >>> anneal = TemperatureAnnealing(initial_temperature=1.0, minimum_temperature=0.5)
-    >>> history = model.fit(x, epochs=2, callbacks=[anneal], verbose=0)
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.models.latent import TemperatureAnnealing, mlp_categorical_vae
+        >>> x = (np.random.default_rng(0).integers(0, 17, (32, 8, 8, 1)) / 16).astype("float32")
+        >>> model = mlp_categorical_vae((8, 8, 1), num_latents=4, num_categories=8,
+        ...                             hidden_units=(16,), likelihood="categorical",
+        ...                             num_levels=17)
+        >>> model.compile(optimizer="adam")
+        >>> anneal = TemperatureAnnealing(initial_temperature=1.0, minimum_temperature=0.5)
+        >>> history = model.fit(x, epochs=2, callbacks=[anneal], verbose=0)
+        >>> model.encode(x[:3])["latent"].shape
+        (3, 4, 8)
 
     References:
         Jang, Gu and Poole, "Categorical Reparameterization with
         Gumbel-Softmax", ICLR 2017; Maddison, Mnih and Teh, "The Concrete
         Distribution", ICLR 2017.
     """
+
+    posterior = "categorical"
 
     def __init__(
         self,
@@ -70,20 +83,21 @@ class CategoricalVAE(VAE):
         hard=False,
         **kwargs,
     ):
-        self.num_latents = check_positive_int(num_latents, "num_latents")
-        self.num_categories = check_positive_int(num_categories, "num_categories")
-        self.initial_temperature = float(temperature)
-        self.hard = bool(hard)
+        num_latents = check_positive_int(num_latents, "num_latents")
+        num_categories = check_positive_int(num_categories, "num_categories")
         kwargs.pop("latent_dim", None)
         super().__init__(encoder, decoder, num_latents * num_categories, **kwargs)
-
-    def _make_sampling_layer(self):
-        return GumbelSoftmaxSampling(
+        self.num_latents = num_latents
+        self.num_categories = num_categories
+        self.initial_temperature = float(temperature)
+        self.hard = bool(hard)
+        self.sampling = GumbelSoftmaxSampling(
             temperature=self.initial_temperature,
             hard=self.hard,
             seed=self.seed,
             name="sampling",
         )
+        self.sampling.build(None)
 
     @property
     def temperature(self):
@@ -94,6 +108,9 @@ class CategoricalVAE(VAE):
     def _encode_tensor(self, x, one_hot=None):
         logits = ops.cast(self.encoder(self._encoder_inputs(x, one_hot)), "float32")
         return ops.reshape(logits, (-1, self.num_latents, self.num_categories))
+
+    def _encoding(self, logits):
+        return {"latent": ops.softmax(logits, axis=-1), "logits": logits}
 
     def _latent_point(self, logits):
         return ops.reshape(ops.softmax(logits, axis=-1), (-1, self.latent_dim))
@@ -141,7 +158,7 @@ class CategoricalVAE(VAE):
         return ops.sum(kl, axis=(1, 2))
 
     # ------------------------------------------------------------------ verbs
-    def _check_latents(self, z, name="z"):
+    def _check_latents(self, z, name="latents"):
         z = to_numpy(z)
         if z.ndim == 3 and z.shape[1:] == (self.num_latents, self.num_categories):
             z = z.reshape(len(z), self.latent_dim)
@@ -164,10 +181,20 @@ class CategoricalVAE(VAE):
                 With neither, every variable is uniform (the prior mean).
             dims: latent variables to vary, one row each.
             values: categories to set, one column each (default: all).
-            conditions: unused (unconditional model).
+            conditions: one class label (conditional models only).
 
         Returns:
             NumPy images, shape ``(len(dims), len(values), *image_shape)``.
+
+        Raises:
+            ValueError: for variables or categories out of range.
+
+        Examples:
+            >>> from kgen.models.latent import mlp_categorical_vae
+            >>> model = mlp_categorical_vae((4, 4, 1), num_latents=3, num_categories=4,
+            ...                             hidden_units=(8,))
+            >>> model.traverse(dims=(0, 2)).shape
+            (2, 4, 4, 4, 1)
         """
         values = (
             np.arange(self.num_categories)
@@ -186,7 +213,7 @@ class CategoricalVAE(VAE):
                     f"dims must be latent variables in [0, {self.num_latents - 1}]; "
                     f"received {d}."
                 )
-        self._check_conditions(conditions, 1)
+        labels = self.check_conditions(conditions, 1)
         if x is None and z is None:
             base = np.full(
                 (self.num_latents, self.num_categories),
@@ -194,14 +221,18 @@ class CategoricalVAE(VAE):
                 dtype="float32",
             )
         else:
-            base = self._base_point(x, z, None).reshape(
+            base = self._base_point(x, z, labels).reshape(
                 self.num_latents, self.num_categories
             )
         grid = np.repeat(base[None, None], len(dims), axis=0)
         grid = np.repeat(grid, len(values), axis=1)
         for row, d in enumerate(dims):
             grid[row, :, d] = np.eye(self.num_categories, dtype="float32")[values]
-        images = self.decode(grid.reshape(-1, self.latent_dim))
+        count = len(dims) * len(values)
+        images = self.decode(
+            grid.reshape(-1, self.latent_dim),
+            None if labels is None else np.repeat(labels[:1], count),
+        )
         return images.reshape(len(dims), len(values), *self.image_shape)
 
     def edit(self, x, changes, conditions=None, *, batch_size=256):
@@ -210,19 +241,30 @@ class CategoricalVAE(VAE):
         Args:
             x: images, shape ``(batch, *image_shape)``, floats in [0, 1].
             changes: ``{latent_variable: category}``.
-            conditions: unused (unconditional model).
+            conditions: class labels (conditional models only).
             batch_size: examples per forward pass.
 
         Returns:
             NumPy images shaped like ``x``.
+
+        Raises:
+            ValueError: for variables or categories out of range.
+
+        Examples:
+            >>> import numpy as np
+            >>> from kgen.models.latent import mlp_categorical_vae
+            >>> model = mlp_categorical_vae((4, 4, 1), num_latents=3, num_categories=4,
+            ...                             hidden_units=(8,))
+            >>> model.edit(np.zeros((2, 4, 4, 1), "float32"), {1: 3}).shape
+            (2, 4, 4, 1)
         """
-        x = self._check_x(x)
-        self._check_conditions(conditions, len(x))
+        x = self.check_x(x)
+        labels = self.check_conditions(conditions, len(x))
         if not isinstance(changes, dict):
             raise ValueError(
                 f"changes must be a dict {{latent: category}}; received {changes!r}."
             )
-        codes = self._latent_points(x, None, batch_size).reshape(
+        codes = np.array(self._latent_points(x, labels, batch_size)).reshape(
             len(x), self.num_latents, self.num_categories
         )
         for latent, category in changes.items():
@@ -235,7 +277,7 @@ class CategoricalVAE(VAE):
                     f"{latent!r}: {category!r}."
                 )
             codes[:, int(latent)] = np.eye(self.num_categories)[int(category)]
-        return self.decode(codes, batch_size=batch_size)
+        return self.decode(codes, labels, batch_size=batch_size)
 
     def get_config(self):
         config = super().get_config()
@@ -264,10 +306,15 @@ class TemperatureAnnealing(keras.callbacks.Callback):
         minimum_temperature: the floor.
         rate: decay rate per epoch.
 
-    Example:
+    Raises:
+        ValueError: for a floor above the initial temperature or a negative
+            rate; at the start of ``fit``, for a model without a
+            ``GumbelSoftmaxSampling`` layer.
 
-    >>> anneal = TemperatureAnnealing(1.0, minimum_temperature=0.5, rate=0.1)
-    >>> model.fit(x, epochs=10, callbacks=[anneal])
+    Examples:
+        >>> anneal = TemperatureAnnealing(1.0, minimum_temperature=0.5, rate=0.1)
+        >>> [round(anneal.temperature_at(epoch), 3) for epoch in (0, 1, 10)]
+        [1.0, 0.905, 0.5]
 
     References:
         Jang, Gu and Poole, "Categorical Reparameterization with
@@ -325,6 +372,10 @@ def mlp_categorical_vae(
     num_categories=10,
     hidden_units=(400,),
     likelihood="bernoulli",
+    *,
+    num_levels=256,
+    num_logistic_mix=1,
+    num_classes=None,
     **kwargs,
 ):
     """A fully connected VAE with categorical latents.
@@ -335,20 +386,33 @@ def mlp_categorical_vae(
         num_categories: categories per variable.
         hidden_units: hidden widths of the encoder (reversed in the decoder).
         likelihood: see ``VAE``.
+        num_levels: levels of the data (see ``VAE``).
+        num_logistic_mix: components of the discretized logistic mixture.
+        num_classes: number of classes of a class-conditional VAE, or None.
         **kwargs: passed to ``CategoricalVAE`` (``temperature``, ``hard``...).
 
     Returns:
         An uncompiled ``CategoricalVAE``.
+
+    Examples:
+        >>> model = mlp_categorical_vae((8, 8, 1), num_latents=4, num_categories=8,
+        ...                             hidden_units=(16,))
+        >>> model.latent_dim
+        32
     """
-    _check_likelihood(likelihood)
-    hidden_units = tuple(hidden_units)
-    code_size = num_latents * num_categories
-    encoder = networks.mlp_encoder(image_shape, code_size, hidden_units)
-    decoder = networks.mlp_decoder(
-        code_size,
+    image_shape = tuple(int(s) for s in image_shape)
+    code_size = check_positive_int(num_latents, "num_latents") * check_positive_int(
+        num_categories, "num_categories"
+    )
+    encoder, decoder = mlp_vae_networks(
         image_shape,
-        channels_per_pixel(likelihood),
-        tuple(reversed(hidden_units)),
+        code_size,
+        hidden_units,
+        likelihood,
+        num_levels=num_levels,
+        num_logistic_mix=num_logistic_mix,
+        num_classes=num_classes,
+        encoder_output_dim=code_size,
     )
     return CategoricalVAE(
         encoder,
@@ -356,6 +420,9 @@ def mlp_categorical_vae(
         num_latents,
         num_categories,
         likelihood=likelihood,
+        num_levels=num_levels,
+        num_logistic_mix=num_logistic_mix,
+        num_classes=num_classes,
         image_shape=image_shape,
         **kwargs,
     )

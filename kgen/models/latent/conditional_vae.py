@@ -1,11 +1,7 @@
-"""A label-conditioned VAE: q(z|x, y) and p(x|z, y)."""
-
-import numpy as np
+"""A label-conditioned VAE, q(z|x, y) and p(x|z, y): ``VAE`` with ``num_classes``."""
 
 from kgen.api_export import kgen_export
-from kgen.models.latent import networks
-from kgen.models.latent.vae import VAE, _check_likelihood, channels_per_pixel
-from kgen.validation import check_labels, check_positive_int
+from kgen.models.latent.vae import VAE, mlp_vae_networks
 
 __all__ = ["ConditionalVAE", "conditional_mlp_vae"]
 
@@ -14,36 +10,46 @@ __all__ = ["ConditionalVAE", "conditional_mlp_vae"]
 class ConditionalVAE(VAE):
     """A VAE whose encoder and decoder both see the class label.
 
-    The label enters as a one-hot vector, as a second input of the encoder
-    (``[images, one_hot]``) and of the decoder (``[z, one_hot]``); the
-    builder concatenates it to the flattened image and to ``z``. Train with
-    ``fit(x, y=labels)``; sample a chosen class with
-    ``sample(n, conditions=labels, seed=...)``. The prior stays N(0, I), so
-    ``z`` captures what the label does not (style, for digits).
+    The same model as ``VAE(..., num_classes=...)``, with ``num_classes``
+    required: the label enters as a one-hot vector, as a second input of the
+    encoder (``[images, one_hot]``) and of the decoder (``[z, one_hot]``);
+    the builders concatenate it to the flattened image and to ``z``. Train
+    with ``fit(x, labels)``; every verb takes ``conditions=`` (one label per
+    example, or one for all), and ``conditions=None`` raises. The prior
+    stays N(0, I), so ``z`` captures what the label does not (style, for
+    digits).
 
     Args:
         encoder: functional model ``[images, one_hot] -> (batch, 2 * latent_dim)``.
         decoder: functional model ``[z, one_hot] -> decoder parameters``.
         latent_dim: size of ``z``.
         num_classes: number of classes.
-        **kwargs: the other ``VAE`` arguments (``likelihood``, ``beta``,
-            ``seed``...).
+        **kwargs: the other ``VAE`` arguments (``likelihood``,
+            ``num_levels``, ``beta``, ``seed``...).
 
     Call arguments:
-        inputs: images (returned unchanged: the loss pass needs the labels
-            and runs in ``compute_loss``) or a list ``[images, labels]``
-            (returns the reconstruction from the posterior mean).
+        inputs: ``[images, labels]`` (returns the reconstruction from the
+            posterior mean), or images alone (returned unchanged: the loss
+            pass needs the labels and runs in ``compute_loss``).
 
     Raises:
-        ValueError: from ``fit``/``elbo``/``encode``... when labels are
-            missing, not integers, or outside ``[0, num_classes - 1]``.
+        ValueError: for ``num_classes=None`` (use ``VAE``); from ``fit``,
+            ``elbo``, ``encode``... when labels are missing, not integers, or
+            outside ``[0, num_classes - 1]``.
 
-    Example:
-
-    >>> model = conditional_mlp_vae((8, 8, 1), num_classes=10, latent_dim=2)
-    >>> model.compile(optimizer="adam")
-    >>> history = model.fit(x, y=labels, epochs=1, verbose=0)
-    >>> sevens = model.sample(8, conditions=np.full(8, 7), seed=0)
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.models.latent import conditional_mlp_vae
+        >>> rng = np.random.default_rng(0)
+        >>> x = (rng.integers(0, 17, size=(40, 8, 8, 1)) / 16).astype("float32")
+        >>> labels = rng.integers(0, 10, size=40)
+        >>> model = conditional_mlp_vae((8, 8, 1), num_classes=10, latent_dim=2,
+        ...                             hidden_units=(16,), num_levels=17,
+        ...                             likelihood="discretized_logistic")
+        >>> model.compile(optimizer="adam")
+        >>> history = model.fit(x, labels, epochs=1, verbose=0)
+        >>> model.sample(8, conditions=7, seed=0).shape
+        (8, 8, 8, 1)
 
     References:
         Sohn, Lee and Yan, "Learning Structured Output Representation using
@@ -52,59 +58,14 @@ class ConditionalVAE(VAE):
     """
 
     def __init__(self, encoder, decoder, latent_dim, num_classes, **kwargs):
-        super().__init__(encoder, decoder, latent_dim, **kwargs)
-        self.num_classes = check_positive_int(num_classes, "num_classes")
-
-    def _conditions_from_y(self, y):
-        if y is None:
+        if num_classes is None:
             raise ValueError(
-                "ConditionalVAE needs class labels: call fit(x, y=labels) with "
-                f"integer labels in [0, {self.num_classes - 1}]."
+                "ConditionalVAE needs num_classes (a positive integer); for an "
+                "unconditional model use VAE."
             )
-        return self._one_hot(y)
-
-    def call(self, inputs, training=False):
-        if isinstance(inputs, (list, tuple)) and not training:
-            images, labels = inputs
-            one_hot = self._one_hot(labels)
-            params = self._encode_tensor(images, one_hot)
-            return self._decode_mean(self._latent_point(params), one_hot)
-        return inputs[0] if isinstance(inputs, (list, tuple)) else inputs
-
-    def check_data(self, x, y=None):
-        x = self._check_x(x)
-        if y is None:
-            raise ValueError(
-                "ConditionalVAE needs class labels: call fit(x, y=labels) with "
-                f"integer labels in [0, {self.num_classes - 1}]; received y=None."
-            )
-        check_labels(y, self.num_classes, num_examples=len(x), name="y")
-
-    def _sample_conditions(self, conditions, num_samples):
-        # Without conditions, cycle through the classes: 0, 1, ..., 0, 1, ...
-        if conditions is None:
-            return np.arange(num_samples, dtype="int32") % self.num_classes
-        return self._check_conditions(conditions, num_samples)
-
-    def sample(self, num_samples, *, seed=None, conditions=None, **kwargs):
-        """Draw ``z ~ N(0, I)`` and decode it with the given labels.
-
-        Args:
-            num_samples: number of images.
-            seed: integer seed (reproducible on a given backend).
-            conditions: one label per image, or a single label for all; None
-                cycles through the classes.
-            **kwargs: ``batch_size``.
-
-        Returns:
-            NumPy images in [0, 1], shape ``(num_samples, *image_shape)``.
-        """
-        return super().sample(num_samples, seed=seed, conditions=conditions, **kwargs)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"num_classes": self.num_classes})
-        return config
+        super().__init__(
+            encoder, decoder, latent_dim, num_classes=num_classes, **kwargs
+        )
 
 
 def conditional_mlp_vae(
@@ -113,9 +74,15 @@ def conditional_mlp_vae(
     latent_dim=20,
     hidden_units=(400,),
     likelihood="bernoulli",
+    *,
+    num_levels=256,
+    num_logistic_mix=1,
     **kwargs,
 ):
     """A fully connected conditional VAE (one-hot label concatenated).
+
+    The networks of ``mlp_vae(..., num_classes=num_classes)`` in a
+    ``ConditionalVAE``.
 
     Args:
         image_shape: ``(H, W, C)``.
@@ -123,22 +90,29 @@ def conditional_mlp_vae(
         latent_dim: size of ``z``.
         hidden_units: hidden widths of the encoder (reversed in the decoder).
         likelihood: see ``VAE``.
-        **kwargs: passed to ``ConditionalVAE``.
+        num_levels: levels of the data (see ``VAE``).
+        num_logistic_mix: components of the discretized logistic mixture.
+        **kwargs: passed to ``ConditionalVAE`` (``beta``, ``seed``...).
 
     Returns:
         An uncompiled ``ConditionalVAE``.
+
+    Examples:
+        >>> model = conditional_mlp_vae((8, 8, 1), num_classes=3, latent_dim=2,
+        ...                             hidden_units=(8,), num_levels=17)
+        >>> type(model).__name__, model.num_classes
+        ('ConditionalVAE', 3)
     """
-    _check_likelihood(likelihood)
-    num_classes = check_positive_int(num_classes, "num_classes")
-    hidden_units = tuple(hidden_units)
-    encoder = networks.mlp_encoder(
-        image_shape, 2 * latent_dim, hidden_units, num_classes=num_classes
-    )
-    decoder = networks.mlp_decoder(
-        latent_dim,
+    if num_classes is None:
+        raise ValueError("conditional_mlp_vae needs num_classes; received None.")
+    image_shape = tuple(int(s) for s in image_shape)
+    encoder, decoder = mlp_vae_networks(
         image_shape,
-        channels_per_pixel(likelihood),
-        tuple(reversed(hidden_units)),
+        latent_dim,
+        hidden_units,
+        likelihood,
+        num_levels=num_levels,
+        num_logistic_mix=num_logistic_mix,
         num_classes=num_classes,
     )
     return ConditionalVAE(
@@ -147,6 +121,8 @@ def conditional_mlp_vae(
         latent_dim,
         num_classes,
         likelihood=likelihood,
+        num_levels=num_levels,
+        num_logistic_mix=num_logistic_mix,
         image_shape=image_shape,
         **kwargs,
     )

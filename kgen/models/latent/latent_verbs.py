@@ -1,138 +1,82 @@
 """Verbs shared by every latent-variable model: encode, decode, reconstruct,
 interpolate, traverse and edit.
 
-A model that mixes in ``LatentVerbsMixin`` provides three tensor-level hooks:
+A model that mixes in ``LatentVerbsMixin`` (next to
+``kgen.models.base.GenerativeModel``, which gives the checks, the compiled
+cache and the batching) provides four tensor-level hooks:
 
 - ``_encode_tensor(x, one_hot)``: the encoder's output for a batch (a code,
   or the parameters of ``q(z|x)``);
+- ``_encoding(params)``: the named outputs of ``encode`` (a dict of tensors
+  with at least ``"latent"``, what ``decode`` takes);
 - ``_latent_point(params)``: one point per example in latent space (the code,
   or the posterior mean), shape ``(batch, latent_dim)``;
-- ``_decode_mean(z, one_hot)``: images in [0, 1] (the mean of ``p(x|z)``),
+- ``_decode_mean(z, one_hot)``: data in the model's convention (the mean of
+  ``p(x|z)``),
 
 and the attributes ``image_shape``, ``latent_dim`` and ``num_classes``
-(``None`` for unconditional models). The mixin validates inputs, runs the
-hooks in batches and returns NumPy arrays.
+(``None`` for unconditional models). The mixin validates inputs with the
+base class's ``check_x`` and ``check_conditions``, runs the hooks through
+``self.compiled`` and ``kgen.models.base.map_batches`` and returns NumPy.
 """
 
-import keras
 import numpy as np
 from keras import ops
 
-from kgen.backend import compile_function
+from kgen.models.base import map_batches
 from kgen.sampling.interpolation import interpolate as _interpolate
-from kgen.validation import (
-    check_finite,
-    check_images,
-    check_labels,
-    check_positive_int,
-    to_numpy,
-)
+from kgen.validation import check_finite, check_positive_int, to_numpy
 
 DEFAULT_BATCH_SIZE = 256
 
 
-def _numpy_tree(value):
-    if isinstance(value, (list, tuple)):
-        return tuple(_numpy_tree(v) for v in value)
-    return np.asarray(ops.convert_to_numpy(value))
+def _placeholder_targets(num_examples):
+    """``y`` of shape ``(num_examples, 0)``: carries nothing but the batching."""
+    return np.zeros((int(num_examples), 0), dtype="float32")
 
 
-def _concatenate(chunks):
-    if isinstance(chunks[0], tuple):
-        return tuple(
-            _concatenate([c[i] for c in chunks]) for i in range(len(chunks[0]))
-        )
-    return np.concatenate(chunks, axis=0)
-
-
-def _pad_rows(array, num_rows):
-    extra = num_rows - len(array)
-    return np.concatenate([array, np.repeat(array[-1:], extra, axis=0)], axis=0)
-
-
-def _take_rows(value, num_rows):
-    if isinstance(value, tuple):
-        return tuple(_take_rows(v, num_rows) for v in value)
-    return value[:num_rows]
-
-
-def fresh_seed_generator(seed):
-    """A new ``SeedGenerator`` for one verb call (``seed=None``: random)."""
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise ValueError(f"seed must be an integer or None; received {seed!r}.")
-    return keras.random.SeedGenerator(seed)
+def is_placeholder_targets(y):
+    """Whether ``y`` is the empty ``(batch, 0)`` stand-in of `_placeholder_targets`."""
+    shape = getattr(y, "shape", None)
+    return shape is not None and len(shape) == 2 and shape[-1] == 0
 
 
 class LatentVerbsMixin:
     """Public latent-space verbs built on the model's tensor-level hooks."""
 
-    num_classes = None
+    # ----------------------------------------------------------------- training
+    # Keras packs array data as ``x`` alone when ``y`` is None and drops
+    # ``sample_weight`` on the way (keras/src/trainers/data_adapters/
+    # data_adapter_utils.py, ``pack_x_y_sample_weight``): an unconditional
+    # model's weights would be ignored without a word. An empty ``(n, 0)``
+    # ``y`` keeps them; ``compute_loss`` reads it as "no labels".
+    def fit(self, x=None, y=None, *args, **kwargs):
+        if y is None and kwargs.get("sample_weight") is not None and _has_rows(x):
+            y = _placeholder_targets(len(x))
+        return super().fit(x, y, *args, **kwargs)
 
-    def _compiled(self, key, fn):
-        """``fn`` compiled once per model, with the weights passed as arguments.
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        if y is None and kwargs.get("sample_weight") is not None and _has_rows(x):
+            y = _placeholder_targets(len(x))
+        return super().evaluate(x, y, *args, **kwargs)
 
-        Eager JAX compiles every operation separately for each new shape;
-        one compiled function per verb is much faster, and on torch it runs
-        without building a gradient graph. The model's variables are read at
-        each call and mapped in with a ``StatelessScope``, so the function
-        never sees stale weights. ``fn`` must not draw random numbers: the
-        verbs draw noise eagerly and pass it in.
-        """
-        cache = self.__dict__.get("_kgen_compiled_verbs")
-        if cache is None:
-            cache = {}
-            self.__dict__["_kgen_compiled_verbs"] = cache
-        if key not in cache:
-            variables = list(self.variables)
+    def check_data(self, x, y=None):
+        super().check_data(x, None if is_placeholder_targets(y) else y)
 
-            def pure(values, *args):
-                with keras.StatelessScope(state_mapping=list(zip(variables, values))):
-                    return fn(*args)
-
-            cache[key] = (compile_function(pure), variables)
-        compiled, variables = cache[key]
-        return lambda *args: compiled([v.value for v in variables], *args)
-
-    # ----------------------------------------------------------------- checks
-    def _check_x(self, x, name="x"):
-        x = check_images(x, "unit", shape=(None, *self.image_shape), name=name)
-        return x.astype("float32")
-
-    def _check_single_or_batch(self, x, name):
-        x = to_numpy(x)
-        if x is not None and x.ndim == len(self.image_shape):
-            x = x[None]
-        return self._check_x(x, name=name)
-
-    def _check_conditions(self, conditions, num_examples, name="conditions"):
-        """Labels as int32 NumPy (or None for unconditional models)."""
-        if self.num_classes is None:
-            if conditions is not None:
-                raise ValueError(
-                    f"{type(self).__name__} is unconditional; conditions must be "
-                    f"None, received {type(conditions).__name__}. Use "
-                    "ConditionalVAE for label-conditioned models."
-                )
-            return None
-        if conditions is None:
-            raise ValueError(
-                f"{type(self).__name__} needs conditions: integer class labels in "
-                f"[0, {self.num_classes - 1}], one per example ({num_examples})."
-            )
-        labels = to_numpy(conditions)
-        if labels.ndim == 0:
-            labels = np.full((num_examples,), labels)
-        return check_labels(
-            labels, self.num_classes, num_examples=num_examples, name=name
-        )
-
+    # ----------------------------------------------------------------- helpers
     def _one_hot(self, labels):
         if labels is None:
             return None
         labels = ops.reshape(ops.cast(labels, "int32"), (-1,))
         return ops.one_hot(labels, self.num_classes, dtype="float32")
 
-    def _check_latents(self, z, name="z"):
+    def _check_single_or_batch(self, x, name):
+        x = to_numpy(x)
+        if x is not None and x.ndim == len(self.image_shape):
+            x = x[None]
+        return self.check_x(x, name=name)
+
+    def _check_latents(self, z, name="latents"):
         z = to_numpy(z)
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(
@@ -144,119 +88,156 @@ class LatentVerbsMixin:
         check_finite(z, name=name)
         return z.astype("float32")
 
-    @staticmethod
-    def _run_batched(fn, arrays, batch_size):
-        """Apply ``fn`` to row-aligned chunks of ``arrays``; NumPy results.
-
-        A short last chunk is padded (by repeating its last row) to the full
-        batch size and the extra rows are dropped, so every chunk has the
-        same shape and compiled functions trace once.
-        """
-        batch_size = check_positive_int(batch_size, "batch_size")
-        num_rows = len(arrays[0])
-        if num_rows == 0:
-            raise ValueError("Received an empty batch (0 examples).")
-        chunks = []
-        for start in range(0, num_rows, batch_size):
-            part = [
-                None if a is None else a[start : start + batch_size] for a in arrays
-            ]
-            size = len(part[0])
-            if num_rows > batch_size and size < batch_size:
-                part = [None if a is None else _pad_rows(a, batch_size) for a in part]
-            chunks.append(_take_rows(_numpy_tree(fn(*part)), size))
-        return _concatenate(chunks)
-
-    # ------------------------------------------------------------------ verbs
-    def encode(self, x, conditions=None, *, batch_size=DEFAULT_BATCH_SIZE):
-        """Encode images in [0, 1] (NHWC).
-
-        Args:
-            x: images, shape ``(batch, *image_shape)``, floats in [0, 1].
-            conditions: class labels, for conditional models only.
-            batch_size: examples per forward pass.
-
-        Returns:
-            NumPy: the code (autoencoders), ``(mean, log_variance)`` of
-            ``q(z|x)`` (VAEs) or the logits of ``q(z|x)`` (categorical VAE).
-        """
-        x = self._check_x(x)
-        labels = self._check_conditions(conditions, len(x))
-        encode = self._compiled("encode", self._encode_tensor)
-        return self._run_batched(
-            lambda xb, yb: encode(xb, self._one_hot(yb)), [x, labels], batch_size
-        )
-
-    def decode(self, z, conditions=None, *, batch_size=DEFAULT_BATCH_SIZE):
-        """Decode latent vectors to images in [0, 1] (the mean of ``p(x|z)``).
-
-        Args:
-            z: latent vectors, shape ``(batch, latent_dim)``.
-            conditions: class labels, for conditional models only.
-            batch_size: examples per forward pass.
-
-        Returns:
-            NumPy images, shape ``(batch, *image_shape)``.
-        """
-        z = self._check_latents(z)
-        labels = self._check_conditions(conditions, len(z))
-        decode = self._compiled("decode", self._decode_mean)
-        return self._run_batched(
-            lambda zb, yb: decode(zb, self._one_hot(yb)), [z, labels], batch_size
-        )
-
     def _latent_points(self, x, labels, batch_size):
-        point = self._compiled(
+        point = self.compiled(
             "latent_point",
             lambda xb, one_hot: self._latent_point(self._encode_tensor(xb, one_hot)),
         )
-        return self._run_batched(
+        return map_batches(
             lambda xb, yb: point(xb, self._one_hot(yb)), [x, labels], batch_size
+        )
+
+    # ------------------------------------------------------------------ verbs
+    def encode(self, x, conditions=None, *, batch_size=DEFAULT_BATCH_SIZE):
+        """Encode data into named latent outputs.
+
+        Args:
+            x: data in the model's convention, shape ``(batch, *image_shape)``
+                (floats in [0, 1]).
+            conditions: class labels, one per example or one for all
+                (conditional models only).
+            batch_size: examples per forward pass.
+
+        Returns:
+            A dict of NumPy arrays with one row per example. ``"latent"`` is
+            what ``decode`` takes: the code of an autoencoder, the posterior
+            mean of a VAE (which adds ``"mean"`` and ``"log_variance"`` of
+            ``q(z|x)``), the posterior probabilities of a categorical VAE
+            (which adds ``"logits"``).
+
+        Raises:
+            ValueError: for data outside the model's convention or bad
+                conditions.
+
+        Examples:
+            >>> import numpy as np
+            >>> from kgen.models.latent import mlp_autoencoder
+            >>> model = mlp_autoencoder((4, 4, 1), code_dim=3, hidden_units=(8,))
+            >>> codes = model.encode(np.zeros((2, 4, 4, 1), "float32"))
+            >>> codes["latent"].shape
+            (2, 3)
+        """
+        x = self.check_x(x)
+        labels = self.check_conditions(conditions, len(x))
+        encode = self.compiled(
+            "encode",
+            lambda xb, one_hot: self._encoding(self._encode_tensor(xb, one_hot)),
+        )
+        outputs = map_batches(
+            lambda xb, yb: encode(xb, self._one_hot(yb)), [x, labels], batch_size
+        )
+        # writable copies: NumPy views of backend buffers may be read-only
+        return {name: np.array(value) for name, value in outputs.items()}
+
+    def decode(self, latents, conditions=None, *, batch_size=DEFAULT_BATCH_SIZE):
+        """Decode latent vectors to data: the mean of ``p(x|z)``.
+
+        Args:
+            latents: latent vectors, shape ``(batch, latent_dim)`` (what
+                ``encode(x)["latent"]`` returns).
+            conditions: class labels, one per latent or one for all
+                (conditional models only).
+            batch_size: examples per forward pass.
+
+        Returns:
+            NumPy data in the model's convention (floats in [0, 1]), shape
+            ``(batch, *image_shape)``.
+
+        Raises:
+            ValueError: for latents of the wrong shape, NaN, or bad
+                conditions.
+
+        Examples:
+            >>> import numpy as np
+            >>> from kgen.models.latent import mlp_autoencoder
+            >>> model = mlp_autoencoder((4, 4, 1), code_dim=3, hidden_units=(8,))
+            >>> model.decode(np.zeros((5, 3), "float32")).shape
+            (5, 4, 4, 1)
+        """
+        z = self._check_latents(latents)
+        labels = self.check_conditions(conditions, len(z))
+        decode = self.compiled("decode", self._decode_mean)
+        return map_batches(
+            lambda zb, yb: decode(zb, self._one_hot(yb)), [z, labels], batch_size
         )
 
     def reconstruct(self, x, conditions=None, *, batch_size=DEFAULT_BATCH_SIZE):
         """Decode the encoding (code or posterior mean) of ``x``.
 
         Args:
-            x: images, shape ``(batch, *image_shape)``, floats in [0, 1].
-            conditions: class labels, for conditional models only.
+            x: data in the model's convention, shape ``(batch, *image_shape)``.
+            conditions: class labels (conditional models only).
             batch_size: examples per forward pass.
 
         Returns:
-            NumPy images in [0, 1], shaped like ``x``.
+            NumPy data shaped like ``x``.
+
+        Raises:
+            ValueError: for data outside the model's convention or bad
+                conditions.
+
+        Examples:
+            >>> import numpy as np
+            >>> from kgen.models.latent import mlp_autoencoder
+            >>> model = mlp_autoencoder((4, 4, 1), code_dim=3, hidden_units=(8,))
+            >>> model.reconstruct(np.zeros((2, 4, 4, 1), "float32")).shape
+            (2, 4, 4, 1)
         """
-        x = self._check_x(x)
-        labels = self._check_conditions(conditions, len(x))
+        x = self.check_x(x)
+        labels = self.check_conditions(conditions, len(x))
         points = self._latent_points(x, labels, batch_size)
         return self.decode(points, labels, batch_size=batch_size)
 
     def interpolate(self, x_a, x_b, num_steps=8, method="linear", conditions=None):
-        """Decode a path between the encodings of two images.
+        """Decode a path between the encodings of two examples.
 
-        Encodes both images, interpolates their codes (posterior means) with
-        ``kgen.sampling.interpolate`` and decodes every point, so the first
-        and last images are the reconstructions of ``x_a`` and ``x_b``.
+        Encodes both, interpolates their latent points (code or posterior
+        mean) with ``kgen.sampling.interpolate`` and decodes every point, so
+        the first and last images are the reconstructions of ``x_a`` and
+        ``x_b``.
 
         Args:
-            x_a: one image, shape ``image_shape`` (or ``(1, *image_shape)``).
-            x_b: the other image.
+            x_a: one example, shape ``image_shape`` (or ``(1, *image_shape)``).
+            x_b: the other example.
             num_steps: number of points, end points included.
             method: ``"linear"`` or ``"spherical"``.
             conditions: one class label (conditional models only).
 
         Returns:
-            NumPy images, shape ``(num_steps, *image_shape)``.
+            NumPy data, shape ``(num_steps, *image_shape)``.
+
+        Raises:
+            ValueError: for batches of more than one example or a bad
+                ``num_steps`` or ``method``.
+
+        Examples:
+            >>> import numpy as np
+            >>> from kgen.models.latent import mlp_autoencoder
+            >>> model = mlp_autoencoder((4, 4, 1), code_dim=3, hidden_units=(8,))
+            >>> x = np.random.default_rng(0).random((2, 4, 4, 1)).astype("float32")
+            >>> model.interpolate(x[0], x[1], num_steps=5).shape
+            (5, 4, 4, 1)
         """
         num_steps = check_positive_int(num_steps, "num_steps")
         x_a = self._check_single_or_batch(x_a, "x_a")
         x_b = self._check_single_or_batch(x_b, "x_b")
         if len(x_a) != 1 or len(x_b) != 1:
             raise ValueError(
-                "interpolate takes one image per end point; received batches of "
+                "interpolate takes one example per end point; received batches of "
                 f"{len(x_a)} and {len(x_b)}."
             )
-        labels = self._check_conditions(conditions, 1)
-        points = self._latent_points(np.concatenate([x_a, x_b]), _twice(labels), 2)
+        labels = self.check_conditions(conditions, 1)
+        points = self._latent_points(np.concatenate([x_a, x_b]), _repeat(labels, 2), 2)
         path = _interpolate(points[0], points[1], num_steps, method=method)
         return self.decode(path, _repeat(labels, num_steps))
 
@@ -275,7 +256,7 @@ class LatentVerbsMixin:
         and decodes.
 
         Args:
-            x: optional image whose encoding is the base point.
+            x: optional example whose encoding is the base point.
             z: optional base latent vector, shape ``(latent_dim,)``. With
                 neither ``x`` nor ``z`` the base point is ``z = 0``.
             dims: latent dimensions to vary, one row each.
@@ -284,11 +265,17 @@ class LatentVerbsMixin:
             conditions: one class label (conditional models only).
 
         Returns:
-            NumPy images, shape ``(len(dims), len(values), *image_shape)``.
+            NumPy data, shape ``(len(dims), len(values), *image_shape)``.
 
         Raises:
             ValueError: if both ``x`` and ``z`` are given or a dimension is
                 out of range.
+
+        Examples:
+            >>> from kgen.models.latent import mlp_autoencoder
+            >>> model = mlp_autoencoder((4, 4, 1), code_dim=3, hidden_units=(8,))
+            >>> model.traverse(dims=(0, 2), values=[-1.0, 0.0, 1.0]).shape
+            (2, 3, 4, 4, 1)
         """
         values = np.linspace(-3.0, 3.0, 7) if values is None else values
         values = np.asarray(values, dtype="float32").reshape(-1)
@@ -298,7 +285,7 @@ class LatentVerbsMixin:
                 raise ValueError(
                     f"dims must be in [0, {self.latent_dim - 1}]; received {d}."
                 )
-        labels = self._check_conditions(conditions, 1)
+        labels = self.check_conditions(conditions, 1)
         base = self._base_point(x, z, labels)
         grid = np.repeat(base[None, None], len(dims), axis=0)
         grid = np.repeat(grid, len(values), axis=1)
@@ -315,31 +302,42 @@ class LatentVerbsMixin:
             raise ValueError("Pass x or z as the base point, not both.")
         if x is not None:
             x = self._check_single_or_batch(x, "x")
-            return self._latent_points(x[:1], labels, 1)[0]
+            return self._latent_points(x[:1], _repeat(labels, 1), 1)[0]
         if z is not None:
-            return self._check_latents(np.reshape(to_numpy(z), (1, -1)))[0]
+            return self._check_latents(np.reshape(to_numpy(z), (1, -1)), "z")[0]
         return np.zeros((self.latent_dim,), dtype="float32")
 
     def edit(self, x, changes, conditions=None, *, batch_size=DEFAULT_BATCH_SIZE):
         """Encode, shift chosen latent dimensions, decode.
 
         Args:
-            x: images, shape ``(batch, *image_shape)``, floats in [0, 1].
+            x: data in the model's convention, shape ``(batch, *image_shape)``.
             changes: ``{dim: delta}``; each ``delta`` is added to dimension
                 ``dim`` of every encoding.
-            conditions: class labels, for conditional models only.
+            conditions: class labels (conditional models only).
             batch_size: examples per forward pass.
 
         Returns:
-            NumPy images shaped like ``x``.
+            NumPy data shaped like ``x``.
+
+        Raises:
+            ValueError: for a ``changes`` that is not a dict of latent
+                dimensions.
+
+        Examples:
+            >>> import numpy as np
+            >>> from kgen.models.latent import mlp_autoencoder
+            >>> model = mlp_autoencoder((4, 4, 1), code_dim=3, hidden_units=(8,))
+            >>> model.edit(np.zeros((2, 4, 4, 1), "float32"), {0: 1.5}).shape
+            (2, 4, 4, 1)
         """
-        x = self._check_x(x)
-        labels = self._check_conditions(conditions, len(x))
+        x = self.check_x(x)
+        labels = self.check_conditions(conditions, len(x))
         if not isinstance(changes, dict):
             raise ValueError(
                 f"changes must be a dict {{dim: delta}}; received {changes!r}."
             )
-        points = self._latent_points(x, labels, batch_size).copy()
+        points = np.array(self._latent_points(x, labels, batch_size))
         for dim, delta in changes.items():
             if not 0 <= int(dim) < self.latent_dim:
                 raise ValueError(
@@ -350,9 +348,9 @@ class LatentVerbsMixin:
         return self.decode(points, labels, batch_size=batch_size)
 
 
+def _has_rows(x):
+    return x is not None and not isinstance(x, dict) and hasattr(x, "shape")
+
+
 def _repeat(labels, count):
     return None if labels is None else np.repeat(labels[:1], count)
-
-
-def _twice(labels):
-    return _repeat(labels, 2)

@@ -28,16 +28,26 @@ class MixturePriorVAE(VAE):
         decoder: functional model, ``z`` -> decoder parameters.
         latent_dim: size of ``z``.
         num_components: number of mixture components.
-        **kwargs: the other ``VAE`` arguments.
+        **kwargs: the other ``VAE`` arguments (``likelihood``,
+            ``num_levels``, ``num_classes``...).
 
     Call arguments:
         inputs: images (see ``VAE``).
 
-    Example:
+    Raises:
+        ValueError: for a bad ``num_components`` and as ``VAE``.
 
-    >>> model = mlp_mixture_prior_vae((8, 8, 1), latent_dim=2, num_components=10)
-    >>> model.compile(optimizer="adam")
-    >>> history = model.fit(x, epochs=1, verbose=0)
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.models.latent import mlp_mixture_prior_vae
+        >>> x = (np.random.default_rng(0).integers(0, 17, (32, 8, 8, 1)) / 16).astype("float32")
+        >>> model = mlp_mixture_prior_vae((8, 8, 1), latent_dim=2, num_components=4,
+        ...                               hidden_units=(16,), num_levels=17,
+        ...                               likelihood="categorical")
+        >>> model.compile(optimizer="adam")
+        >>> history = model.fit(x, epochs=1, verbose=0)
+        >>> model.sample(4, seed=0).shape
+        (4, 8, 8, 1)
 
     References:
         Dilokthanakul et al., "Deep Unsupervised Clustering with Gaussian
@@ -75,6 +85,10 @@ def mlp_mixture_prior_vae(
     num_components=10,
     hidden_units=(400,),
     likelihood="bernoulli",
+    *,
+    num_levels=256,
+    num_logistic_mix=1,
+    num_classes=None,
     **kwargs,
 ):
     """A fully connected VAE with a learned mixture-of-Gaussians prior.
@@ -85,13 +99,29 @@ def mlp_mixture_prior_vae(
         num_components: mixture components of the prior.
         hidden_units: hidden widths of the encoder (reversed in the decoder).
         likelihood: see ``VAE``.
+        num_levels: levels of the data (see ``VAE``).
+        num_logistic_mix: components of the discretized logistic mixture.
+        num_classes: number of classes of a class-conditional VAE, or None.
         **kwargs: passed to ``MixturePriorVAE``.
 
     Returns:
         An uncompiled ``MixturePriorVAE``.
+
+    Examples:
+        >>> model = mlp_mixture_prior_vae((8, 8, 1), latent_dim=2, num_components=3,
+        ...                               hidden_units=(8,))
+        >>> model.prior.num_components
+        3
     """
+    image_shape = tuple(int(s) for s in image_shape)
     encoder, decoder = mlp_vae_networks(
-        image_shape, latent_dim, hidden_units, likelihood
+        image_shape,
+        latent_dim,
+        hidden_units,
+        likelihood,
+        num_levels=num_levels,
+        num_logistic_mix=num_logistic_mix,
+        num_classes=num_classes,
     )
     return MixturePriorVAE(
         encoder,
@@ -99,6 +129,9 @@ def mlp_mixture_prior_vae(
         latent_dim,
         num_components=num_components,
         likelihood=likelihood,
+        num_levels=num_levels,
+        num_logistic_mix=num_logistic_mix,
+        num_classes=num_classes,
         image_shape=image_shape,
         **kwargs,
     )

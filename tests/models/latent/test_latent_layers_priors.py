@@ -78,7 +78,13 @@ def test_mixture_prior_log_prob_and_sampling_match_numpy():
 def test_mixture_prior_vae_trains_and_samples(digits, train):
     x_train, _, x_test, _ = digits
     model = mlp_mixture_prior_vae(
-        (8, 8, 1), latent_dim=2, num_components=4, hidden_units=(32,), seed=1
+        (8, 8, 1),
+        latent_dim=2,
+        num_components=4,
+        hidden_units=(32,),
+        likelihood="discretized_logistic",
+        num_levels=17,
+        seed=1,
     )
     before = model.elbo(x_test, seed=0).mean()
     initial_means = _np(model.prior.means)
@@ -90,12 +96,23 @@ def test_mixture_prior_vae_trains_and_samples(digits, train):
     samples = model.sample(5, seed=3)
     np.testing.assert_array_equal(samples, model.sample(5, seed=3))
     assert samples.shape == (5, 8, 8, 1)
+    # the prior's log-density enters the bound: a prior moved away from the
+    # codes makes the importance weights, and so the bits/dim, worse
+    bits = model.bits_per_dim(x_test, num_samples=5, seed=0).mean()
+    model.prior.means.assign(_np(model.prior.means) + 10.0)
+    assert model.bits_per_dim(x_test, num_samples=5, seed=0).mean() > bits + 0.1
 
 
 def test_categorical_vae_annealing_kl_and_hard_codes(digits, train):
     x_train, _, x_test, _ = digits
     model = mlp_categorical_vae(
-        (8, 8, 1), num_latents=3, num_categories=4, hidden_units=(32,), seed=1
+        (8, 8, 1),
+        num_latents=3,
+        num_categories=4,
+        hidden_units=(32,),
+        likelihood="categorical",
+        num_levels=17,
+        seed=1,
     )
     before = model.elbo(x_test, seed=0).mean()
     anneal = TemperatureAnnealing(1.0, minimum_temperature=0.6, rate=0.3)
@@ -105,8 +122,15 @@ def test_categorical_vae_annealing_kl_and_hard_codes(digits, train):
     assert model.temperature == pytest.approx(expected[-1])
     assert model.elbo(x_test, seed=0).mean() > before + 5.0
     # KL(q || uniform) in closed form vs NumPy
-    logits = model.encode(x_test[:5])
+    codes = model.encode(x_test[:5])
+    logits = codes["logits"]
+    assert logits.shape == codes["latent"].shape == (5, 3, 4)
     q = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    np.testing.assert_allclose(codes["latent"], q, rtol=1e-5, atol=1e-6)
+    # "latent" is what the model decodes: decode(latent) == reconstruct(x)
+    np.testing.assert_allclose(
+        model.decode(codes["latent"]), model.reconstruct(x_test[:5]), atol=1e-6
+    )
     oracle = np.sum(q * (np.log(q) + np.log(4)), axis=(1, 2))
     np.testing.assert_allclose(
         _np(model._kl(logits, None)), oracle, rtol=1e-4, atol=1e-5
