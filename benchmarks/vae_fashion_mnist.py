@@ -141,8 +141,14 @@ def run_kgen(args):
         limit_torch_threads(args)
     keras.utils.set_random_seed(args.seed)
     x_train, x_test = load_data(args)
+    # Bernoulli decoder on dynamically binarized data: a likelihood of the
+    # binarized images (the test set is binarized once)
     model = mlp_vae(
-        (28, 28, 1), latent_dim=LATENT, hidden_units=(HIDDEN,), seed=args.seed
+        (28, 28, 1),
+        latent_dim=LATENT,
+        hidden_units=(HIDDEN,),
+        likelihood="bernoulli",
+        seed=args.seed,
     )
     if args.init == "torch":
         torch_like_initialization(model, args.seed)
