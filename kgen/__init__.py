@@ -20,6 +20,7 @@ from kgen import (
     losses,
     models,
     sampling,
+    training,
     viz,
 )
 from kgen.api_export import registered_objects

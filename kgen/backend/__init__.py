@@ -70,7 +70,42 @@ def compile_function(fn, *, xla=False):
     return _impl.compile_function(fn, xla=xla)
 
 
-class Phase:
+def _check_every(every):
+    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        raise ValueError(
+            f"every must be a positive integer (run the phase on steps where "
+            f"step % every == 0); received {every!r}."
+        )
+    return every
+
+
+class _PhaseBase:
+    """What every phase shares: the ``every`` schedule and loss scaling."""
+
+    every = 1
+
+    def runs_every_step(self):
+        return self.every == 1
+
+    def losses_for_gradients(self, losses):
+        """The losses the step differentiates, one per entry of ``updates``.
+
+        Each loss is divided by ``num_replicas()`` (``tf.distribute`` sums the
+        replicas' gradients, so this makes them the gradient of the global
+        batch's loss) and then scaled by its optimizer's ``scale_loss`` (a
+        ``LossScaleOptimizer`` multiplies by its loss scale; other optimizers
+        return the loss unchanged). The logs keep the unscaled values.
+        """
+        replicas = num_replicas()
+        scaled = []
+        for loss, (_, optimizer) in zip(losses, self.updates):
+            if replicas > 1:
+                loss = loss / replicas
+            scaled.append(optimizer.scale_loss(loss))
+        return scaled
+
+
+class Phase(_PhaseBase):
     """One optimizer update inside a multi-optimizer training step.
 
     Args:
@@ -84,13 +119,21 @@ class Phase:
         after: optional zero-argument callable run after the update, for
             projections such as WGAN weight clipping or an EMA of weights; it
             may ``assign`` to any model variable.
+        every: run the phase only on steps whose number (``model.optimizer.
+            iterations`` before the step, counting from 0) is a multiple of
+            ``every`` ("lazy regularization", Karras et al. 2020): with
+            ``every=4`` it runs on steps 0, 4, 8, ... On other steps nothing
+            of it runs: no loss, no update, no ``after``, and its optimizer's
+            ``iterations`` does not advance. Its logs then count with weight 0
+            in the metric trackers (see ``multi_optimizer_train_step``).
     """
 
-    def __init__(self, loss_fn, variables, optimizer, after=None):
+    def __init__(self, loss_fn, variables, optimizer, after=None, every=1):
         self.loss_fn = loss_fn
         self.variables = list(variables)
         self.optimizer = optimizer
         self.after = after
+        self.every = _check_every(every)
 
     @property
     def updates(self):
@@ -103,7 +146,7 @@ class Phase:
         return [loss], logs
 
 
-class JointPhase:
+class JointPhase(_PhaseBase):
     """Several optimizer updates computed from one forward pass.
 
     For simultaneous updates (e.g. both GAN networks from the same batch of
@@ -116,12 +159,14 @@ class JointPhase:
             scalar loss per entry of ``updates``.
         updates: list of ``(variables, optimizer)`` pairs.
         after: optional callable run after all updates.
+        every: as for ``Phase``.
     """
 
-    def __init__(self, loss_fn, updates, after=None):
+    def __init__(self, loss_fn, updates, after=None, every=1):
         self.loss_fn = loss_fn
         self.updates = [(list(v), o) for v, o in updates]
         self.after = after
+        self.every = _check_every(every)
 
     def compute(self):
         losses, logs = self.loss_fn()
@@ -133,23 +178,38 @@ def multi_optimizer_train_step(model, *args):
 
     Call it from ``train_step``: ``return kgen.backend.multi_optimizer_train_step(
     self, *args)`` (JAX passes ``(state, data)``, TensorFlow and torch pass
-    ``(data,)``). The model provides:
+    ``(data,)``). ``kgen.training.MultiNetworkModel`` does. The model
+    provides:
 
     - ``model.training_phases(data)``: a list of ``Phase`` (or
       ``JointPhase``) objects, run in order (e.g. ``n_critic`` discriminator
       phases, then a generator phase);
     - ``model.optimizer``: an optimizer whose ``variables`` include those of
       every phase's optimizer, so that JAX's ``fit`` carries all their state
-      (see ``kgen.models.adversarial.OptimizerGroup``); its ``iterations`` is
+      (see ``kgen.training.OptimizerGroup``); its ``iterations`` counts the
+      steps (read before the step by phases with ``every > 1``) and is
       advanced once per step;
-    - ``model.update_training_metrics(logs)``: updates the metric trackers from
-      the merged phase logs and returns the dict of results to report.
+    - ``model.update_training_metrics(logs, weights)``: updates the metric
+      trackers from the merged phase logs and returns the dict of results to
+      report. ``weights`` maps the log names of phases with ``every > 1`` to
+      1.0 on steps where the phase ran and 0.0 where it did not (their logs
+      are then zeros on TensorFlow and JAX, absent on torch and in eager
+      TensorFlow); names of phases that run every step are not in it.
+
+    A phase with ``every > 1`` runs under a conditional in the compiled step:
+    ``jax.lax.cond`` on JAX, ``tf.cond`` in a TensorFlow graph (a Python
+    ``if`` when eager), a Python ``if`` on torch. Both branches leave every
+    variable and optimizer state consistent: the skipped branch changes
+    nothing.
+
+    Losses are divided by ``num_replicas()`` before differentiation (see
+    ``Phase.losses_for_gradients``); the logs hold the unscaled values.
 
     On JAX the step is stateless: every phase runs inside a
     ``keras.StatelessScope`` over the values in ``state``, gradients come from
-    ``jax.grad`` and updates from ``optimizer.stateless_apply``; the new state
-    is returned. TensorFlow uses ``tf.GradientTape``; torch uses ``backward``
-    and applies the updates under ``torch.no_grad()``.
+    ``jax.vjp`` and updates from ``optimizer.stateless_apply``; the new state
+    is returned. TensorFlow uses ``tf.GradientTape``; torch uses
+    ``torch.autograd.grad`` and applies the updates under ``torch.no_grad()``.
 
     Returns:
         On TensorFlow and torch the logs dict; on JAX ``(logs, state)``.

@@ -43,8 +43,86 @@ def _run_in_scope(fn, all_variables, values):
     return result, new_values
 
 
+def _run_phase(phase, all_variables, values):
+    """One phase on the state ``values`` ({id(variable): value}).
+
+    Returns ``(new_values, logs)``; ``values`` is not modified.
+    """
+    values = dict(values)
+    updates = phase.updates
+    id_lists = [[id(v) for v in variables] for variables, _ in updates]
+    differentiated = {i for ids in id_lists for i in ids}
+
+    def scaled_losses(*group_values):
+        current = dict(values)
+        for ids, group in zip(id_lists, group_values):
+            current.update(zip(ids, group))
+
+        def run():
+            losses, phase_logs = phase.compute()
+            return tuple(phase.losses_for_gradients(losses)), dict(phase_logs)
+
+        (losses, phase_logs), new_values = _run_in_scope(run, all_variables, current)
+        # Keep state updates (batch-norm statistics, seed generators, counters)
+        # made while computing the losses; the differentiated variables are
+        # updated by the optimizers below, not here.
+        kept = {k: v for k, v in new_values.items() if k not in differentiated}
+        return losses, (phase_logs, kept)
+
+    group_values = [[values[i] for i in ids] for ids in id_lists]
+    # One forward pass; one backward pass per loss, each loss with respect
+    # to its own variables (a single loss makes this `jax.grad`).
+    losses, vjp_fn, (phase_logs, kept) = jax.vjp(
+        scaled_losses, *group_values, has_aux=True
+    )
+    values.update(kept)
+    all_grads = []
+    for i in range(len(updates)):
+        cotangent = tuple(
+            jnp.ones_like(x) if j == i else jnp.zeros_like(x)
+            for j, x in enumerate(losses)
+        )
+        all_grads.append(vjp_fn(cotangent)[i])
+    for grads, ids, group, (_, optimizer) in zip(
+        all_grads, id_lists, group_values, updates
+    ):
+        optimizer_variables = optimizer.variables
+        new_group, new_optimizer_values = optimizer.stateless_apply(
+            [values[id(v)] for v in optimizer_variables], grads, group
+        )
+        values.update(zip(ids, new_group))
+        values.update(
+            (id(v), value)
+            for v, value in zip(optimizer_variables, new_optimizer_values)
+        )
+    if phase.after is not None:
+        _, new_values = _run_in_scope(phase.after, all_variables, values)
+        values.update(new_values)
+    return values, phase_logs
+
+
+def _run_phase_every(phase, all_variables, values, step):
+    """Run ``phase`` iff ``step % phase.every == 0``: ``(values, logs, ran)``.
+
+    Both branches of the ``jax.lax.cond`` return the whole state, so that the
+    skipped branch leaves every variable and optimizer slot as it was; its
+    logs are zeros shaped like the phase's (found by ``jax.eval_shape``).
+    """
+
+    def run(values):
+        return _run_phase(phase, all_variables, values)
+
+    _, log_shapes = jax.eval_shape(run, values)
+
+    def skip(values):
+        return values, jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), log_shapes)
+
+    ran = jnp.equal(jnp.mod(step, phase.every), 0)
+    values, logs = jax.lax.cond(ran, run, skip, values)
+    return values, logs, ran.astype("float32")
+
+
 def multi_optimizer_train_step(model, state, data):
-    trainable, non_trainable, optimizer_values, metrics_values = state
     groups = [
         model.trainable_variables,
         model.non_trainable_variables,
@@ -56,68 +134,23 @@ def multi_optimizer_train_step(model, state, data):
     for group, group_values in zip(groups, state):
         for variable, value in zip(group, group_values):
             values[id(variable)] = value
+    # Steps done before this one.
+    step = values[id(model.optimizer.iterations)]
 
-    logs = {}
+    logs, weights = {}, {}
     for phase in model.training_phases(data):
-        updates = phase.updates
-        id_lists = [[id(v) for v in variables] for variables, _ in updates]
-        differentiated = {i for ids in id_lists for i in ids}
-
-        def scaled_losses(
-            *group_values, phase=phase, id_lists=id_lists, skip=differentiated
-        ):
-            current = dict(values)
-            for ids, group in zip(id_lists, group_values):
-                current.update(zip(ids, group))
-
-            def run():
-                losses, phase_logs = phase.compute()
-                scaled = [o.scale_loss(x) for x, (_, o) in zip(losses, phase.updates)]
-                return tuple(scaled), phase_logs
-
-            (losses, phase_logs), new_values = _run_in_scope(
-                run, all_variables, current
+        if phase.runs_every_step():
+            values, phase_logs = _run_phase(phase, all_variables, values)
+        else:
+            values, phase_logs, ran = _run_phase_every(
+                phase, all_variables, values, step
             )
-            # Keep state updates (batch-norm statistics, seed generators) made
-            # while computing the losses; the differentiated variables are
-            # updated by the optimizers below, not here.
-            kept = {k: v for k, v in new_values.items() if k not in skip}
-            return losses, (phase_logs, kept)
-
-        group_values = [[values[i] for i in ids] for ids in id_lists]
-        # One forward pass; one backward pass per loss, each loss with respect
-        # to its own variables (a single loss makes this `jax.grad`).
-        losses, vjp_fn, (phase_logs, kept) = jax.vjp(
-            scaled_losses, *group_values, has_aux=True
-        )
-        values.update(kept)
-        all_grads = []
-        for i in range(len(updates)):
-            cotangent = tuple(
-                jnp.ones_like(x) if j == i else jnp.zeros_like(x)
-                for j, x in enumerate(losses)
-            )
-            all_grads.append(vjp_fn(cotangent)[i])
-        for grads, ids, group, (_, optimizer) in zip(
-            all_grads, id_lists, group_values, updates
-        ):
-            optimizer_variables = optimizer.variables
-            new_group, new_optimizer_values = optimizer.stateless_apply(
-                [values[id(v)] for v in optimizer_variables], grads, group
-            )
-            values.update(zip(ids, new_group))
-            values.update(
-                (id(v), value)
-                for v, value in zip(optimizer_variables, new_optimizer_values)
-            )
-        if phase.after is not None:
-            _, new_values = _run_in_scope(phase.after, all_variables, values)
-            values.update(new_values)
+            weights.update({k: ran for k in phase_logs})
         logs.update(phase_logs)
 
     def finish():
         model.optimizer.iterations.assign_add(1)
-        return model.update_training_metrics(logs)
+        return model.update_training_metrics(logs, weights)
 
     results, new_values = _run_in_scope(finish, all_variables, values)
     values.update(new_values)

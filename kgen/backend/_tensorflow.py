@@ -17,25 +17,64 @@ def compile_function(fn, xla=False):
     return tf.function(fn, jit_compile=xla, reduce_retracing=True)
 
 
-def multi_optimizer_train_step(model, data):
-    logs = {}
-    for phase in model.training_phases(data):
-        updates = phase.updates
-        with tf.GradientTape(persistent=len(updates) > 1) as tape:
-            losses, phase_logs = phase.compute()
-            scaled = [o.scale_loss(loss) for loss, (_, o) in zip(losses, updates)]
-        # Every gradient is taken before any update is applied.
-        all_grads = []
-        for loss, (variables, _) in zip(scaled, updates):
-            grads = tape.gradient(loss, variables)
-            all_grads.append(
-                [tf.zeros_like(v) if g is None else g for g, v in zip(grads, variables)]
+def _run_phase(phase):
+    """Compute one phase's losses, apply its updates; return its logs."""
+    updates = phase.updates
+    with tf.GradientTape(persistent=len(updates) > 1) as tape:
+        losses, phase_logs = phase.compute()
+        scaled = phase.losses_for_gradients(losses)
+    # Every gradient is taken before any update is applied.
+    all_grads = []
+    for loss, (variables, _) in zip(scaled, updates):
+        grads = tape.gradient(loss, variables)
+        all_grads.append(
+            [tf.zeros_like(v) if g is None else g for g, v in zip(grads, variables)]
+        )
+    del tape
+    for grads, (variables, optimizer) in zip(all_grads, updates):
+        optimizer.apply(grads, variables)
+    if phase.after is not None:
+        phase.after()
+    return dict(phase_logs)
+
+
+def _run_phase_every(phase, step):
+    """Run ``phase`` iff ``step % phase.every == 0``: ``(logs, ran)``."""
+    ran = tf.equal(tf.math.floormod(tf.cast(step, "int64"), phase.every), 0)
+    if tf.executing_eagerly():
+        if bool(ran):
+            return _run_phase(phase), tf.ones((), "float32")
+        return {}, tf.zeros((), "float32")
+    # tf.cond traces `run` before `skip`; `skip` returns zeros of the same
+    # structure (the trackers weight them by 0).
+    traced = {}
+
+    def run():
+        logs = _run_phase(phase)
+        logs = {k: tf.convert_to_tensor(v) for k, v in logs.items()}
+        traced.update({k: (v.shape, v.dtype) for k, v in logs.items()})
+        return logs
+
+    def skip():
+        if not traced:  # pragma: no cover - depends on tf.cond's tracing order
+            raise RuntimeError(
+                "tf.cond traced the skipped branch of a phase with every > 1 "
+                "first; kgen.backend needs updating for this TensorFlow."
             )
-        del tape
-        for grads, (variables, optimizer) in zip(all_grads, updates):
-            optimizer.apply(grads, variables)
-        if phase.after is not None:
-            phase.after()
+        return {k: tf.zeros(shape, dtype) for k, (shape, dtype) in traced.items()}
+
+    return tf.cond(ran, run, skip), tf.cast(ran, "float32")
+
+
+def multi_optimizer_train_step(model, data):
+    logs, weights = {}, {}
+    step = model.optimizer.iterations.value  # steps done before this one
+    for phase in model.training_phases(data):
+        if phase.runs_every_step():
+            logs.update(_run_phase(phase))
+            continue
+        phase_logs, ran = _run_phase_every(phase, step)
         logs.update(phase_logs)
+        weights.update({k: ran for k in phase_logs})
     model.optimizer.iterations.assign_add(1)
-    return model.update_training_metrics(logs)
+    return model.update_training_metrics(logs, weights)

@@ -24,33 +24,46 @@ def compile_function(fn, xla=False):
     return run
 
 
+def _run_phase(phase):
+    """Compute one phase's losses, apply its updates; return its logs."""
+    updates = phase.updates
+    losses, phase_logs = phase.compute()
+    scaled = phase.losses_for_gradients(losses)
+    # Every gradient is taken before any update is applied; autograd.grad
+    # leaves `.grad` of other variables untouched.
+    all_grads = []
+    for i, (loss, (variables, _)) in enumerate(zip(scaled, updates)):
+        grads = torch.autograd.grad(
+            loss,
+            [v.value for v in variables],
+            retain_graph=i < len(updates) - 1,
+            allow_unused=True,
+        )
+        all_grads.append(
+            [
+                torch.zeros_like(v.value) if g is None else g
+                for g, v in zip(grads, variables)
+            ]
+        )
+    with torch.no_grad():
+        for grads, (variables, optimizer) in zip(all_grads, updates):
+            optimizer.apply(grads, variables)
+        if phase.after is not None:
+            phase.after()
+    return {k: v.detach() for k, v in phase_logs.items()}
+
+
 def multi_optimizer_train_step(model, data):
-    logs = {}
+    logs, weights = {}, {}
+    # Steps done before this one (a Python int: torch runs the step eagerly).
+    step = int(model.optimizer.iterations.value)
     for phase in model.training_phases(data):
-        updates = phase.updates
-        losses, phase_logs = phase.compute()
-        # Every gradient is taken before any update is applied; autograd.grad
-        # leaves `.grad` of other variables untouched.
-        all_grads = []
-        for i, (loss, (variables, optimizer)) in enumerate(zip(losses, updates)):
-            grads = torch.autograd.grad(
-                optimizer.scale_loss(loss),
-                [v.value for v in variables],
-                retain_graph=i < len(updates) - 1,
-                allow_unused=True,
-            )
-            all_grads.append(
-                [
-                    torch.zeros_like(v.value) if g is None else g
-                    for g, v in zip(grads, variables)
-                ]
-            )
-        with torch.no_grad():
-            for grads, (variables, optimizer) in zip(all_grads, updates):
-                optimizer.apply(grads, variables)
-            if phase.after is not None:
-                phase.after()
-        logs.update({k: v.detach() for k, v in phase_logs.items()})
+        if phase.runs_every_step():
+            logs.update(_run_phase(phase))
+        elif step % phase.every == 0:
+            phase_logs = _run_phase(phase)
+            logs.update(phase_logs)
+            weights.update({k: 1.0 for k in phase_logs})
     with torch.no_grad():
         model.optimizer.iterations.assign_add(1)
-        return model.update_training_metrics(logs)
+        return model.update_training_metrics(logs, weights)

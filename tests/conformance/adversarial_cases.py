@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 
-from conformance import LayerCase, ModelCase
+from conformance import LayerCase, ModelCase, compile_multi_network_with_sgd
 from kgen.layers import ClassProjection
 from kgen.models import GAN, WGAN, WGANGP, ConditionalGAN, dcgan_networks, mlp_networks
 
@@ -17,6 +17,10 @@ def _images():
     x = rng.uniform(-1.0, 1.0, size=(16,) + IMAGE_SHAPE).astype("float32")
     y = rng.integers(0, NUM_CLASSES, size=(16,)).astype("int32")
     return x, y
+
+
+def _unlabelled_images():
+    return _images()[0], None
 
 
 def _points():
@@ -39,7 +43,7 @@ def _make_dcgan():
 
 def _make_wgan():
     g, d = mlp_networks(2, LATENT_DIM, hidden_units=8, num_layers=1)
-    return _compiled(WGAN(g, d, LATENT_DIM, n_critic=2, seed=2))
+    return _compiled(WGAN(g, d, LATENT_DIM, n_critic=2, critic_batches="reuse", seed=2))
 
 
 def _make_wgan_gp():
@@ -68,7 +72,8 @@ def _conditional_outputs(model, x, y):
 
 
 def _optimizers(model):
-    return [model.d_optimizer, model.g_optimizer, model.optimizer]
+    # every network's optimizer and the group that carries their state
+    return [*model.network_optimizers.values(), model.optimizer]
 
 
 LAYER_CASES = [
@@ -86,9 +91,10 @@ MODEL_CASES = [
     ModelCase(
         name="GAN",
         make=_make_dcgan,
-        data=_images,
+        data=_unlabelled_images,
         outputs=_outputs,
         optimizers=_optimizers,
+        compile_with_sgd=compile_multi_network_with_sgd,
     ),
     ModelCase(
         name="WGAN",
@@ -96,6 +102,7 @@ MODEL_CASES = [
         data=_points,
         outputs=_outputs,
         optimizers=_optimizers,
+        compile_with_sgd=compile_multi_network_with_sgd,
     ),
     ModelCase(
         name="WGANGP",
@@ -103,6 +110,7 @@ MODEL_CASES = [
         data=_points,
         outputs=_outputs,
         optimizers=_optimizers,
+        compile_with_sgd=compile_multi_network_with_sgd,
     ),
     ModelCase(
         name="ConditionalGAN",
@@ -110,5 +118,6 @@ MODEL_CASES = [
         data=_images,
         outputs=_conditional_outputs,
         optimizers=_optimizers,
+        compile_with_sgd=compile_multi_network_with_sgd,
     ),
 ]

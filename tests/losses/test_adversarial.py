@@ -143,6 +143,73 @@ def test_r1_penalty_of_linear_discriminator(rng):
     np.testing.assert_allclose(_np(r1_penalty(_linear_critic(w), real)), 9.0, rtol=1e-5)
 
 
+# A linear critic has the same input gradient everywhere, so a penalty taken
+# at the wrong point (real instead of interpolates, one u for the batch, u
+# per pixel, the interpolation reversed) would still pass the tests above.
+# For f(x) = sum(a * x^2) + w . x the gradient 2 a x + w depends on x.
+QUADRATIC_A = np.array([0.5, -1.5, 2.0, 0.25, 1.0, -0.75], dtype="float32")
+QUADRATIC_W = np.array([0.3, -0.2, 0.1, 0.4, -0.5, 0.6], dtype="float32")
+
+
+def _quadratic_critic(x):
+    flat = keras.ops.reshape(x, (keras.ops.shape(x)[0], -1))
+    a = keras.ops.convert_to_tensor(QUADRATIC_A)
+    w = keras.ops.convert_to_tensor(QUADRATIC_W)
+    return keras.ops.sum(a * flat * flat + w * flat, axis=-1, keepdims=True)
+
+
+def _quadratic_gradient(x):
+    flat = x.reshape(len(x), -1).astype("float64")
+    return 2.0 * QUADRATIC_A * flat + QUADRATIC_W
+
+
+def _gp_numpy(real, fake, u, epsilon=1e-12):
+    """The WGAN-GP definition: x_hat = u real + (1 - u) fake per example."""
+    u = u.reshape((len(real),) + (1,) * (real.ndim - 1)).astype("float64")
+    mixed = u * real + (1.0 - u) * fake
+    norms = np.sqrt(np.sum(_quadratic_gradient(mixed) ** 2, axis=-1) + epsilon)
+    return np.mean((norms - 1.0) ** 2)
+
+
+@pytest.mark.parametrize("shape", [(6,), (2, 3, 1)])
+def test_gradient_penalty_of_quadratic_critic_matches_the_definition(shape, rng):
+    # fakes far from the data, so that where the gradient is taken matters
+    real = rng.normal(size=(8,) + shape).astype("float32")
+    fake = (rng.normal(size=(8,) + shape) + 3.0).astype("float32")
+    gp = _np(gradient_penalty(_quadratic_critic, real, fake, seed=11))
+    # the u of seed 11, one per example (the draw gradient_penalty makes)
+    u = _np(
+        keras.random.uniform(
+            (8,) + (1,) * len(shape), seed=keras.random.SeedGenerator(11)
+        )
+    ).reshape(8)
+    assert np.ptp(u) > 0.3  # u differs between examples
+    np.testing.assert_allclose(gp, _gp_numpy(real, fake, u), rtol=1e-4)
+    # wrong penalties differ: at the real points, at the fakes, reversed u
+    for wrong in (
+        _gp_numpy(real, real, u),
+        _gp_numpy(fake, fake, u),
+        _gp_numpy(real, fake, 1.0 - u),
+    ):
+        assert abs(gp - wrong) > 100 * 1e-4 * abs(gp), (gp, wrong)  # 100x rtol
+
+
+def test_gradient_penalty_at_coinciding_real_and_fake_needs_no_random_draw(rng):
+    # real == fake: every interpolate is the point itself, whatever u is.
+    x = rng.normal(size=(8, 6)).astype("float32")
+    gp = _np(gradient_penalty(_quadratic_critic, x, x, seed=3))
+    norms = np.linalg.norm(_quadratic_gradient(x), axis=-1)
+    np.testing.assert_allclose(gp, np.mean((norms - 1.0) ** 2), rtol=1e-4)
+
+
+def test_r1_penalty_of_quadratic_discriminator_matches_the_definition(rng):
+    real = rng.normal(size=(8, 6)).astype("float32")
+    expected = np.mean(np.sum(_quadratic_gradient(real) ** 2, axis=-1))
+    np.testing.assert_allclose(
+        _np(r1_penalty(_quadratic_critic, real)), expected, rtol=1e-5
+    )
+
+
 def test_clip_weights_bounds_every_entry(rng):
     variables = [
         keras.Variable(rng.normal(size=(3, 4)).astype("float32") * 5) for _ in range(2)

@@ -1,12 +1,6 @@
 """adversarial models."""
 
-from kgen.models.adversarial.gan import (
-    GAN,
-    WGAN,
-    WGANGP,
-    ConditionalGAN,
-    OptimizerGroup,
-)
+from kgen.models.adversarial.gan import GAN, WGAN, WGANGP, ConditionalGAN
 from kgen.models.adversarial.networks import dcgan, dcgan_networks, mlp_networks
 
 __all__ = [
@@ -14,7 +8,6 @@ __all__ = [
     "WGAN",
     "WGANGP",
     "ConditionalGAN",
-    "OptimizerGroup",
     "dcgan",
     "dcgan_networks",
     "mlp_networks",

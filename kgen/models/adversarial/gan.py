@@ -1,14 +1,18 @@
 """The adversarial training core: ``GAN`` and its variants.
 
-A ``GAN`` owns a generator, a discriminator (critic) and two optimizers. Its
-training step alternates ``n_critic`` discriminator updates with one
-generator update; the step itself lives in ``kgen.backend`` (one per Keras
-backend), the losses in ``kgen.losses.adversarial`` (backend-neutral).
+A ``GAN`` is a ``kgen.training.MultiNetworkModel`` with two networks,
+``"generator"`` and ``"discriminator"`` (the critic), each with its own
+optimizer. Its training step makes ``n_critic`` discriminator updates and
+then one generator update; the step itself lives in ``kgen.backend`` (one per
+Keras backend), the losses in ``kgen.losses.adversarial`` (backend-neutral),
+and the optimizer group, saving and loss scaling in ``kgen.training``.
 
-The two optimizers sit inside an ``OptimizerGroup`` set as ``model.optimizer``
-so that JAX's ``fit``, which threads only ``model.optimizer.variables``
-through its state, carries both optimizers' state.
+Conditioning is one constructor argument: ``GAN(..., num_classes=K)`` feeds
+labels to both networks (``ConditionalGAN`` is the same class with
+``num_classes`` required).
 """
+
+import copy
 
 import keras
 import numpy as np
@@ -25,99 +29,60 @@ from kgen.losses.adversarial import (
     gradient_penalty,
     r1_penalty,
 )
-from kgen.models.base import GenerativeModel
+from kgen.models.base import map_batches
+from kgen.training import MultiNetworkModel
 from kgen.validation import (
     check_finite,
-    check_images,
-    check_labels,
     check_positive_int,
     check_rank_and_shape,
     to_numpy,
 )
 
-__all__ = ["GAN", "WGAN", "WGANGP", "ConditionalGAN", "OptimizerGroup"]
+__all__ = ["GAN", "WGAN", "WGANGP", "ConditionalGAN"]
 
-
-class OptimizerGroup(keras.optimizers.Optimizer):
-    """Holds several optimizers so that ``fit`` carries all of their state.
-
-    Its ``variables`` are its own ``iterations`` (one per training step)
-    followed by every member's variables. It never applies gradients itself:
-    the multi-optimizer step (``kgen.backend.multi_optimizer_train_step``)
-    applies each member to its own variables, which the model assigns by
-    object identity (not by variable path, which changes after a ``.keras``
-    reload). It saves only its own counter; each member is saved as the model
-    attribute that refers to it (``d_optimizer``, ``g_optimizer``).
-
-    Args:
-        optimizers: list of built or unbuilt ``keras.optimizers.Optimizer``.
-        name: optimizer name.
-    """
-
-    def __init__(self, optimizers, name="optimizer_group"):
-        super().__init__(learning_rate=0.0, name=name)
-        self._members = list(optimizers)
-
-    @property
-    def optimizers(self):
-        return list(self._members)
-
-    @property
-    def variables(self):
-        variables = self._variables[:]
-        for optimizer in self._members:
-            variables.extend(optimizer.variables)
-        return variables
-
-    def build(self, var_list):
-        if self.built:
-            return
-        # Members are built by the model on their own variables.
-        super().build([])
-
-    def apply(self, grads, trainable_variables=None):
-        raise NotImplementedError(
-            "OptimizerGroup does not apply gradients; apply each member "
-            "optimizer to its own variables (see "
-            "kgen.backend.multi_optimizer_train_step)."
-        )
-
-    def finalize_variable_values(self, var_list):
-        pass
-
-    def save_own_variables(self, store):
-        for i, variable in enumerate(self._variables):
-            store[str(i)] = ops.convert_to_numpy(variable)
-
-    def load_own_variables(self, store):
-        if len(store.keys()) != len(self._variables):
-            return
-        for i, variable in enumerate(self._variables):
-            variable.assign(store[str(i)])
-
-
-def _unwrap(optimizer):
-    return getattr(optimizer, "inner_optimizer", optimizer)
+CRITIC_BATCHES = ("fresh", "reuse")
 
 
 @kgen_export
-class GAN(GenerativeModel):
+class GAN(MultiNetworkModel):
     """A generative adversarial network trained with ``fit``.
 
-    Each training step makes ``n_critic`` discriminator updates on the same
-    batch of real data (fresh noise each time), then one generator update
-    with fresh noise against the updated discriminator (``update=
-    "simultaneous"`` instead updates both from one batch of samples).
-    Logged metrics: ``d_loss`` (the full discriminator objective, penalties
-    included), ``g_loss``, ``loss`` (``d_loss + g_loss``, for tools that read
-    ``loss``) and, when enabled, ``gradient_penalty`` and ``r1_penalty``.
-    Real data are floats in [-1, 1] for images (rank 3 per example); vector
-    data (e.g. 2-D points) are only checked for shape and finiteness.
+    Each training step makes ``n_critic`` discriminator updates (fresh noise
+    each time), then one generator update with fresh noise against the
+    updated discriminator (``update="simultaneous"`` instead updates both
+    from one batch of samples). With ``n_critic > 1``, ``critic_batches``
+    says where the real data of the critic updates come from:
+
+    - ``"fresh"`` (the default): each training batch of ``B`` examples is
+      split into ``n_critic`` minibatches of ``m = B // n_critic`` examples,
+      one per critic update (rows beyond ``n_critic * m`` are unused in that
+      step), and the generator update draws ``m`` samples. This is the
+      algorithm of the papers: Goodfellow et al.'s algorithm 1 and the
+      WGAN and WGAN-GP algorithms (Arjovsky et al.; Gulrajani et al.) draw a
+      new real minibatch for every critic iteration, so ``batch_size =
+      n_critic * m`` reproduces them exactly (``m = 64`` in both Wasserstein
+      papers: ``batch_size=320`` for ``n_critic=5``). It is the default
+      because it is what the papers analyse and each example is seen once
+      per epoch by the critic. A batch smaller than ``n_critic`` (a short
+      last batch) reuses its examples cyclically.
+    - ``"reuse"``: every critic update sees the whole training batch
+      (kgen's behaviour before 0.2), and the generator update draws ``B``
+      samples.
+
+    With ``n_critic=1`` both give the same step. Logged metrics: ``d_loss``
+    (the full discriminator objective, penalties included, of the last
+    critic update), ``g_loss``, ``loss`` (``d_loss + g_loss``, for tools that
+    read ``loss``) and, when enabled, ``gradient_penalty`` and
+    ``r1_penalty``. Real data are floats in [-1, 1] for images (rank 3 per
+    example, ``data_kind="signed"``); vector data (e.g. 2-D points,
+    ``data_kind="real"``) are only checked for shape and finiteness.
 
     Args:
-        generator: ``keras.Model`` mapping ``(batch, latent_dim)`` noise to
-            data (tanh output for images).
-        discriminator: ``keras.Model`` mapping data to logits ``(batch, 1)``.
+        generator: ``keras.Model`` mapping ``(batch, latent_dim)`` noise (and
+            ``(batch,)`` labels when conditional) to data (tanh output for
+            images).
+        discriminator: ``keras.Model`` mapping data (and labels when
+            conditional) to logits ``(batch, 1)``.
         latent_dim: size of the Gaussian noise vector.
         loss: ``"non_saturating"`` (default), ``"minimax"``,
             ``"wasserstein"``, ``"hinge"`` or ``"least_squares"``.
@@ -128,13 +93,20 @@ class GAN(GenerativeModel):
         clip_value: if set, clip every discriminator weight into
             ``[-clip_value, clip_value]`` after each update (WGAN).
         ema_decay: if set (e.g. 0.999), keep an exponential moving average of
-            the generator's trainable weights, used by ``sample``/``generate``.
+            the generator's trainable weights, used by ``sample``/``decode``.
         update: ``"alternating"`` (default; Goodfellow et al.'s algorithm 1:
             update D, then draw new samples and update G against the updated
             D) or ``"simultaneous"`` (both networks from the same samples in
             one forward pass, as in most tutorial loops: about a third less
             computation per step; needs ``n_critic=1``).
-        seed: integer seed of the model's noise stream.
+        critic_batches: ``"fresh"`` (default) or ``"reuse"``; see above.
+        num_classes: ``None`` (unconditional) or the number of classes: the
+            generator is then called on ``[z, labels]`` and the discriminator
+            on ``[x, labels]``; train with ``fit(x, labels)`` (generated
+            examples in a step use the labels of the real minibatch) and pass
+            ``conditions=`` to every verb.
+        seed: integer seed of the model's training noise stream (sampling
+            with ``seed=None`` uses a separate stream).
         **kwargs: base ``keras.Model`` arguments (``name``, ``dtype``).
 
     Raises:
@@ -143,6 +115,7 @@ class GAN(GenerativeModel):
     Example:
 
     >>> import numpy as np
+    >>> from kgen.models import GAN, mlp_networks
     >>> generator, discriminator = mlp_networks(data_dim=2, latent_dim=4)
     >>> gan = GAN(generator, discriminator, latent_dim=4)
     >>> gan.compile(d_optimizer="adam", g_optimizer="adam")
@@ -155,7 +128,7 @@ class GAN(GenerativeModel):
         Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014.
     """
 
-    conditional = False
+    network_names = ("generator", "discriminator")
     capabilities = frozenset({Capability.SAMPLE, Capability.DECODE})
 
     @property
@@ -180,6 +153,8 @@ class GAN(GenerativeModel):
         clip_value=None,
         ema_decay=None,
         update="alternating",
+        critic_batches="fresh",
+        num_classes=None,
         seed=None,
         **kwargs,
     ):
@@ -198,13 +173,23 @@ class GAN(GenerativeModel):
                 f"loss must be one of {', '.join(map(repr, LOSS_NAMES))}; "
                 f"received {loss!r}."
             )
+        if critic_batches not in CRITIC_BATCHES:
+            raise ValueError(
+                "critic_batches must be 'fresh' (a new real minibatch for each "
+                "critic update, as in the papers) or 'reuse' (the whole batch "
+                f"for every critic update); received {critic_batches!r}."
+            )
         self.latent_dim = check_positive_int(latent_dim, "latent_dim")
         self.n_critic = check_positive_int(n_critic, "n_critic")
         for name, value in (
             ("gradient_penalty_weight", gradient_penalty_weight),
             ("r1_weight", r1_weight),
         ):
-            if not isinstance(value, (int, float)) or value < 0:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or value < 0
+            ):
                 raise ValueError(
                     f"{name} must be a non-negative number; received {value!r}."
                 )
@@ -222,6 +207,11 @@ class GAN(GenerativeModel):
                 f"ema_decay must be None or a float in (0, 1), e.g. 0.999; "
                 f"received {ema_decay!r}."
             )
+        self.num_classes = (
+            None
+            if num_classes is None
+            else check_positive_int(num_classes, "num_classes")
+        )
         self.generator = generator
         self.discriminator = discriminator
         # `self.loss` belongs to keras.Model.compile, hence another name.
@@ -231,8 +221,11 @@ class GAN(GenerativeModel):
         self.clip_value = None if clip_value is None else float(clip_value)
         self.ema_decay = ema_decay
         self.update = update
+        self.critic_batches = critic_batches
         self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        # The training noise stream; `sample(seed=None)` uses the separate
+        # `sample_seed_generator` of the base class.
+        self.training_seed_generator = keras.random.SeedGenerator(seed)
 
         self.data_shape = self._build_networks()
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
@@ -253,92 +246,79 @@ class GAN(GenerativeModel):
                 # then donates twice.
                 ema.assign(ops.copy(variable))
                 self.ema_variables.append(ema)
-        self.d_optimizer = None
-        self.g_optimizer = None
-        self.built = True
 
     # -- networks -----------------------------------------------------------
 
-    def _generator_inputs(self, z, labels):
-        return z
-
-    def _discriminator_inputs(self, x, labels):
-        return x
+    def _with_labels(self, tensor, labels):
+        if self.num_classes is None:
+            return tensor
+        return [tensor, ops.cast(ops.reshape(labels, (-1,)), "int32")]
 
     def _generate(self, z, labels, training):
-        return self.generator(self._generator_inputs(z, labels), training=training)
+        return self.generator(self._with_labels(z, labels), training=training)
 
     def _discriminate(self, x, labels, training):
-        return self.discriminator(
-            self._discriminator_inputs(x, labels), training=training
-        )
+        return self.discriminator(self._with_labels(x, labels), training=training)
 
     def _build_networks(self):
         z = ops.zeros((1, self.latent_dim))
-        labels = ops.zeros((1,), dtype="int32") if self.conditional else None
+        labels = None if self.num_classes is None else ops.zeros((1,), dtype="int32")
         fake = self._generate(z, labels, training=False)
         self._discriminate(fake, labels, training=False)
         return tuple(int(d) for d in fake.shape[1:])
 
     # -- compile / save -----------------------------------------------------
 
-    def compile(self, d_optimizer="adam", g_optimizer="adam", **kwargs):
+    def compile(self, d_optimizer=None, g_optimizer=None, *, optimizers=None, **kwargs):
         """Configure training with one optimizer per network.
 
         Args:
-            d_optimizer: optimizer (name or instance) of the discriminator.
+            d_optimizer: optimizer (name or instance) of the discriminator
+                (default ``"adam"``).
             g_optimizer: optimizer (name or instance) of the generator; must be
-                a different object from ``d_optimizer``.
+                a different object from ``d_optimizer`` (default ``"adam"``).
+            optimizers: instead of the two keywords, ``{"generator": ...,
+                "discriminator": ...}`` as for every
+                ``kgen.training.MultiNetworkModel``.
             **kwargs: ``run_eagerly``, ``jit_compile``, ``steps_per_execution``
                 as in ``keras.Model.compile`` (no ``loss``/``metrics``: the
                 objective is the ``loss`` given to the constructor).
 
         Raises:
-            ValueError: when both optimizers are the same object, or for a
-                ``loss``/``optimizer`` keyword.
+            ValueError: when both optimizers are the same object, for both
+                ``optimizers=`` and a keyword, or for a ``loss``/``optimizer``
+                keyword.
         """
-        for key in ("loss", "optimizer", "metrics"):
-            if key in kwargs:
-                raise ValueError(
-                    f"{type(self).__name__}.compile takes d_optimizer= and "
-                    f"g_optimizer=; received {key}=. Choose the objective with "
-                    f"{type(self).__name__}(loss=...)."
-                )
-        d_optimizer = keras.optimizers.get(d_optimizer)
-        g_optimizer = keras.optimizers.get(g_optimizer)
-        if d_optimizer is g_optimizer:
+        if "optimizer" in kwargs:
             raise ValueError(
-                "d_optimizer and g_optimizer must be two optimizer objects; "
-                "received the same object twice. Create one for each network."
+                f"{type(self).__name__}.compile takes d_optimizer= and "
+                f"g_optimizer= (or optimizers={{'generator': ..., "
+                "'discriminator': ...}); received optimizer=."
             )
-        if self.dtype_policy.name == "mixed_float16":
-            # Only compile(optimizer=...) is wrapped automatically; each loss is
-            # scaled by its own optimizer in the training step.
-            d_optimizer = keras.optimizers.LossScaleOptimizer(d_optimizer)
-            g_optimizer = keras.optimizers.LossScaleOptimizer(g_optimizer)
-        d_optimizer.build(self.discriminator.trainable_variables)
-        g_optimizer.build(self.generator.trainable_variables)
-        group = OptimizerGroup([d_optimizer, g_optimizer])
-        group.build([])
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
-        kwargs.setdefault("auto_scale_loss", False)
-        super().compile(optimizer=group, **kwargs)
+        if optimizers is not None:
+            if d_optimizer is not None or g_optimizer is not None:
+                raise ValueError(
+                    "Pass either optimizers={...} or d_optimizer=/g_optimizer=, "
+                    "not both."
+                )
+        else:
+            optimizers = {
+                "generator": "adam" if g_optimizer is None else g_optimizer,
+                "discriminator": "adam" if d_optimizer is None else d_optimizer,
+            }
+        super().compile(optimizers=optimizers, **kwargs)
 
-    def get_compile_config(self):
-        if self.d_optimizer is None:
-            return None
-        return {
-            "d_optimizer": keras.optimizers.serialize(_unwrap(self.d_optimizer)),
-            "g_optimizer": keras.optimizers.serialize(_unwrap(self.g_optimizer)),
-        }
+    @property
+    def d_optimizer(self):
+        """The discriminator's optimizer (``None`` before ``compile``)."""
+        optimizers = self._network_optimizers
+        return None if optimizers is None else optimizers["discriminator"]
 
-    def compile_from_config(self, config):
-        # Builds both optimizers, so that their saved state loads afterwards.
-        self.compile(
-            d_optimizer=keras.optimizers.deserialize(config["d_optimizer"]),
-            g_optimizer=keras.optimizers.deserialize(config["g_optimizer"]),
-        )
+    @property
+    def g_optimizer(self):
+        """The generator's optimizer (``None`` before ``compile``)."""
+        optimizers = self._network_optimizers
+        return None if optimizers is None else optimizers["generator"]
 
     def get_config(self):
         config = super().get_config()
@@ -356,6 +336,8 @@ class GAN(GenerativeModel):
                 "clip_value": self.clip_value,
                 "ema_decay": self.ema_decay,
                 "update": self.update,
+                "critic_batches": self.critic_batches,
+                "num_classes": self.num_classes,
                 "seed": self.seed,
             }
         )
@@ -363,7 +345,9 @@ class GAN(GenerativeModel):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        # A deep copy: deserializing a network consumes its nested config,
+        # which belongs to the caller.
+        config = copy.deepcopy(config)
         for key in ("generator", "discriminator"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
@@ -379,8 +363,51 @@ class GAN(GenerativeModel):
             trackers.append(self.r1_tracker)
         return trackers
 
-    def train_step(self, *args):
-        return backend.multi_optimizer_train_step(self, *args)
+    def _training_batch(self, data):
+        """``(x, labels)`` of a batch, checked against the declaration."""
+        x, y = self.unpack_batch(data)
+        if self.num_classes is None and y is not None:
+            raise ValueError(
+                f"{type(self).__name__} is unconditional (built without "
+                "num_classes), so its training data take no labels; received "
+                "batches of (x, y). Build it with num_classes=... to condition "
+                "on them, or drop y."
+            )
+        if self.num_classes is not None and y is None:
+            self.check_conditions(None, 0, name="labels")  # raises
+        return ops.cast(x, self.compute_dtype), y
+
+    def _critic_minibatches(self, x, labels):
+        """The real ``(x, labels)`` of each critic update, and the generator's
+        batch size (see ``critic_batches``)."""
+        n = self.n_critic
+        batch = ops.shape(x)[0]
+        if n == 1 or self.critic_batches == "reuse":
+            return [(x, labels)] * n, batch
+        if isinstance(batch, int) and batch >= n:
+            size = batch // n
+            return [
+                (
+                    x[i * size : (i + 1) * size],
+                    None if labels is None else labels[i * size : (i + 1) * size],
+                )
+                for i in range(n)
+            ], size
+        # A batch size known only when the step runs (TensorFlow graphs) or
+        # smaller than n_critic: gather rows, cyclically if the batch is short.
+        size = (
+            max(batch // n, 1) if isinstance(batch, int) else ops.maximum(batch // n, 1)
+        )
+        minibatches = []
+        for i in range(n):
+            rows = ops.mod(i * size + ops.arange(size), batch)
+            minibatches.append(
+                (
+                    ops.take(x, rows, axis=0),
+                    None if labels is None else ops.take(labels, rows, axis=0),
+                )
+            )
+        return minibatches, size
 
     def training_phases(self, data):
         """The ``n_critic`` discriminator phases and the generator phase.
@@ -388,40 +415,48 @@ class GAN(GenerativeModel):
         Used by ``kgen.backend.multi_optimizer_train_step``; see
         ``kgen.backend.Phase``.
         """
-        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
-        x = ops.cast(x, self.compute_dtype)
-        labels = y if self.conditional else None
-        batch_size = ops.shape(x)[0]
+        x, labels = self._training_batch(data)
+        minibatches, generator_batch = self._critic_minibatches(x, labels)
 
-        def noise():
+        def noise(batch_size):
             return keras.random.normal(
-                (batch_size, self.latent_dim), seed=self.seed_generator
+                (batch_size, self.latent_dim), seed=self.training_seed_generator
             )
 
-        def critic(t):
-            return self._discriminate(t, labels, training=True)
+        def d_objective(real, real_labels, fake, fake_logits):
+            def critic(t):
+                return self._discriminate(t, real_labels, training=True)
 
-        def d_objective(fake, fake_logits):
-            loss = discriminator_loss(self.adversarial_loss, critic(x), fake_logits)
+            loss = discriminator_loss(self.adversarial_loss, critic(real), fake_logits)
             logs = {}
             if self.gradient_penalty_weight:
-                penalty = gradient_penalty(critic, x, fake, seed=self.seed_generator)
+                penalty = gradient_penalty(
+                    critic, real, fake, seed=self.training_seed_generator
+                )
                 loss = loss + self.gradient_penalty_weight * penalty
                 logs["gradient_penalty"] = penalty
             if self.r1_weight:
-                penalty = r1_penalty(critic, x)
+                penalty = r1_penalty(critic, real)
                 loss = loss + 0.5 * self.r1_weight * penalty
                 logs["r1_penalty"] = penalty
             logs["d_loss"] = loss
             return loss, logs
 
-        def d_loss_fn():
-            fake = ops.stop_gradient(self._generate(noise(), labels, training=True))
-            return d_objective(fake, critic(fake))
+        def d_loss_fn(real, real_labels):
+            fake = ops.stop_gradient(
+                self._generate(noise(ops.shape(real)[0]), real_labels, training=True)
+            )
+            fake_logits = self._discriminate(fake, real_labels, training=True)
+            return d_objective(real, real_labels, fake, fake_logits)
+
+        generator_labels = minibatches[0][1]
 
         def g_loss_fn():
-            fake = self._generate(noise(), labels, training=True)
-            loss = generator_loss(self.adversarial_loss, critic(fake))
+            fake = self._generate(
+                noise(generator_batch), generator_labels, training=True
+            )
+            fake_logits = self._discriminate(fake, generator_labels, training=True)
+            loss = generator_loss(self.adversarial_loss, fake_logits)
             return loss, {"g_loss": loss}
 
         def clip():
@@ -440,9 +475,9 @@ class GAN(GenerativeModel):
             def joint_loss_fn():
                 # One batch of samples for both losses; each network's gradient
                 # comes from its own loss only.
-                fake = self._generate(noise(), labels, training=True)
-                fake_logits = critic(fake)
-                d_loss, logs = d_objective(fake, fake_logits)
+                fake = self._generate(noise(ops.shape(x)[0]), labels, training=True)
+                fake_logits = self._discriminate(fake, labels, training=True)
+                d_loss, logs = d_objective(x, labels, fake, fake_logits)
                 g_loss = generator_loss(self.adversarial_loss, fake_logits)
                 logs["g_loss"] = g_loss
                 return [d_loss, g_loss], logs
@@ -464,41 +499,28 @@ class GAN(GenerativeModel):
                 )
             ]
 
-        d_phase = backend.Phase(
-            d_loss_fn,
-            self.discriminator.trainable_variables,
-            self.d_optimizer,
-            after=clip if self.clip_value is not None else None,
-        )
+        d_phases = [
+            backend.Phase(
+                lambda real=real, real_labels=real_labels: d_loss_fn(real, real_labels),
+                self.discriminator.trainable_variables,
+                self.d_optimizer,
+                after=clip if self.clip_value is not None else None,
+            )
+            for real, real_labels in minibatches
+        ]
         g_phase = backend.Phase(
             g_loss_fn,
             self.generator.trainable_variables,
             self.g_optimizer,
             after=update_ema if self.ema_decay is not None else None,
         )
-        return [d_phase] * self.n_critic + [g_phase]
+        return d_phases + [g_phase]
 
-    def update_training_metrics(self, logs):
+    def update_training_metrics(self, logs, weights=None):
         """Update the trackers from one step's logs; return their results."""
-        self.d_loss_tracker.update_state(logs["d_loss"])
-        self.g_loss_tracker.update_state(logs["g_loss"])
-        self.loss_tracker.update_state(logs["d_loss"] + logs["g_loss"])
-        if "gradient_penalty" in logs:
-            self.gp_tracker.update_state(logs["gradient_penalty"])
-        if "r1_penalty" in logs:
-            self.r1_tracker.update_state(logs["r1_penalty"])
-        return {m.name: m.result() for m in self.metrics}
-
-    def _check_compiled(self):
-        if self.d_optimizer is None:
-            raise ValueError(
-                f"Call {type(self).__name__}.compile(d_optimizer=..., "
-                "g_optimizer=...) before fit()."
-            )
-
-    def fit(self, *args, **kwargs):
-        self._check_compiled()
-        return super().fit(*args, **kwargs)
+        logs = dict(logs)
+        logs["loss"] = logs["d_loss"] + logs["g_loss"]
+        return super().update_training_metrics(logs, weights)
 
     def evaluate(self, *args, **kwargs):
         raise NotImplementedError(
@@ -506,37 +528,13 @@ class GAN(GenerativeModel):
             "with kgen.evaluation.frechet_distance instead."
         )
 
-    # -- data checks --------------------------------------------------------
-
-    def check_data(self, x, y=None):
-        """Check training data: shape, finiteness and (images) range [-1, 1]."""
-        expected = (None,) + self.data_shape
-        if len(self.data_shape) == 3:
-            check_images(x, "signed", shape=expected)
-        else:
-            check_rank_and_shape(x, expected, name="data")
-            check_finite(x, name="data")
-        if self.conditional:
-            if y is None:
-                raise ValueError(
-                    f"{type(self).__name__} needs class labels: call "
-                    "fit(x, labels, ...)."
-                )
-            check_labels(y, self.num_classes, num_examples=len(x))
-
-    def _check_conditions(self, conditions, num_samples):
-        if conditions is not None:
-            raise ValueError(
-                f"{type(self).__name__} is unconditional; received conditions. "
-                "Use ConditionalGAN for class-conditional sampling."
-            )
-        return None
-
     # -- inference ----------------------------------------------------------
 
-    def _generate_for_sampling(self, z, labels):
+    def _decode_batch(self, z, labels):
         z = ops.convert_to_tensor(z, "float32")
-        inputs = self._generator_inputs(z, labels)
+        if labels is not None:
+            labels = ops.convert_to_tensor(labels, "int32")
+        inputs = self._with_labels(z, labels)
         if not self.ema_variables:
             return self.generator(inputs, training=False)
         outputs, _ = self.generator.stateless_call(
@@ -547,19 +545,29 @@ class GAN(GenerativeModel):
         )
         return outputs
 
-    def generate(self, latents, *, conditions=None, batch_size=256):
-        """Map given latent vectors to data (the EMA generator if enabled).
+    def decode(self, latents, conditions=None, *, batch_size=256):
+        """Map latent vectors to data (the EMA generator if enabled).
 
         Args:
             latents: array ``(num, latent_dim)``.
-            conditions: class labels ``(num,)`` for conditional models.
+            conditions: for a conditional model, class labels ``(num,)`` or one
+                label for all; ``None`` for an unconditional one.
             batch_size: examples per generator call.
 
         Returns:
             NumPy float32 array ``(num,) + data_shape``.
 
         Raises:
-            ValueError: for a wrong latent shape, non-finite values or labels.
+            ValueError: for a wrong latent shape, non-finite values, or
+                conditions that do not match ``num_classes``.
+
+        Example:
+
+        >>> import numpy as np
+        >>> from kgen.models import GAN, mlp_networks
+        >>> gan = GAN(*mlp_networks(data_dim=2, latent_dim=3), latent_dim=3)
+        >>> gan.decode(np.zeros((4, 3), "float32")).shape
+        (4, 2)
         """
         latents = check_rank_and_shape(
             np.asarray(to_numpy(latents), dtype="float32"),
@@ -567,26 +575,25 @@ class GAN(GenerativeModel):
             name="latents",
         )
         check_finite(latents, name="latents")
-        labels = self._check_conditions(conditions, len(latents))
-        batch_size = check_positive_int(batch_size, "batch_size")
-        outputs = []
-        for start in range(0, len(latents), batch_size):
-            stop = start + batch_size
-            batch_labels = None if labels is None else labels[start:stop]
-            out = self._generate_for_sampling(latents[start:stop], batch_labels)
-            outputs.append(np.asarray(ops.convert_to_numpy(out), dtype="float32"))
-        if not outputs:
+        if len(latents) == 0:
+            self.check_conditions(conditions, 0)
             return np.zeros((0,) + self.data_shape, "float32")
-        return np.concatenate(outputs)
+        labels = self.check_conditions(conditions, len(latents))
+        batch_size = check_positive_int(batch_size, "batch_size")
+        decode = self.compiled("decode", self._decode_batch)
+        out = map_batches(decode, [latents, labels], batch_size)
+        return np.asarray(out, dtype="float32")
 
     def sample(self, num_samples, *, seed=None, conditions=None, batch_size=256):
         """Draw ``num_samples`` examples from the generator.
 
         Args:
             num_samples: number of samples.
-            seed: integer for reproducible samples (on a given backend); None
-                uses (and advances) the model's own noise stream.
-            conditions: class labels ``(num_samples,)`` for conditional models.
+            seed: integer for reproducible samples (on a given backend);
+                ``None`` uses (and advances) the model's own sampling stream,
+                which never touches the training noise.
+            conditions: for a conditional model, class labels
+                ``(num_samples,)`` or one label for all.
             batch_size: examples per generator call.
 
         Returns:
@@ -597,35 +604,34 @@ class GAN(GenerativeModel):
             ValueError: for invalid ``num_samples`` or conditions.
         """
         num_samples = check_positive_int(num_samples, "num_samples")
-        self._check_conditions(conditions, num_samples)
-        generator = (
-            keras.random.SeedGenerator(seed)
-            if seed is not None
-            else self.seed_generator
+        labels = self.check_conditions(conditions, num_samples)
+        latents = keras.random.normal(
+            (num_samples, self.latent_dim), seed=self.sampling_seed_generator(seed)
         )
-        latents = keras.random.normal((num_samples, self.latent_dim), seed=generator)
-        return self.generate(latents, conditions=conditions, batch_size=batch_size)
+        return self.decode(latents, labels, batch_size=batch_size)
 
-    def discriminate(self, x, *, conditions=None, batch_size=256):
+    def _discriminate_batch(self, x, labels):
+        x = ops.convert_to_tensor(x, self.compute_dtype)
+        if labels is not None:
+            labels = ops.convert_to_tensor(labels, "int32")
+        return self._discriminate(x, labels, training=False)
+
+    def discriminate(self, x, conditions=None, *, batch_size=256):
         """Discriminator logits for a batch of data (inference mode).
+
+        Args:
+            x: data in the model's convention, ``(num,) + data_shape``.
+            conditions: class labels for a conditional model.
+            batch_size: examples per discriminator call.
 
         Returns:
             NumPy float32 array ``(num, 1)``.
         """
-        x = np.asarray(to_numpy(x))
-        check_rank_and_shape(x, (None,) + self.data_shape, name="data")
-        labels = self._check_conditions(conditions, len(x))
-        outputs = []
-        for start in range(0, len(x), batch_size):
-            stop = start + batch_size
-            batch_labels = None if labels is None else labels[start:stop]
-            out = self._discriminate(
-                ops.convert_to_tensor(x[start:stop], "float32"),
-                batch_labels,
-                training=False,
-            )
-            outputs.append(np.asarray(ops.convert_to_numpy(out), dtype="float32"))
-        return np.concatenate(outputs)
+        x = self.check_x(x)
+        labels = self.check_conditions(conditions, len(x))
+        batch_size = check_positive_int(batch_size, "batch_size")
+        discriminate = self.compiled("discriminate", self._discriminate_batch)
+        return np.asarray(map_batches(discriminate, [x, labels], batch_size), "float32")
 
 
 @kgen_export
@@ -634,7 +640,10 @@ class WGAN(GAN):
 
     A ``GAN`` with ``loss="wasserstein"``, ``n_critic=5`` and critic weights
     clipped into ``[-clip_value, clip_value]`` after every critic update. The
-    paper trains it with RMSprop (learning rate 5e-5).
+    paper trains it with RMSprop (learning rate 5e-5) on minibatches of 64,
+    a fresh one for each critic update: with the default
+    ``critic_batches="fresh"``, ``fit(x, batch_size=5 * 64)`` is the paper's
+    algorithm 1.
 
     Args:
         generator: generator network.
@@ -642,10 +651,12 @@ class WGAN(GAN):
         latent_dim: noise size.
         clip_value: clipping bound (0.01 in the paper).
         n_critic: critic updates per generator update.
-        **kwargs: other ``GAN`` arguments.
+        **kwargs: other ``GAN`` arguments (``critic_batches``, ...).
 
     Example:
 
+    >>> import keras
+    >>> from kgen.models import WGAN, mlp_networks
     >>> generator, critic = mlp_networks(data_dim=2, latent_dim=4)
     >>> wgan = WGAN(generator, critic, latent_dim=4)
     >>> wgan.compile(d_optimizer=keras.optimizers.RMSprop(5e-5),
@@ -682,7 +693,10 @@ class WGANGP(GAN):
     A ``GAN`` with ``loss="wasserstein"``, ``n_critic=5`` and the penalty
     ``lambda * E[(||grad f(x_hat)|| - 1)^2]`` on random interpolates of real
     and generated data. Use a critic without batch normalization (layer
-    normalization or none): the penalty is per example.
+    normalization or none): the penalty is per example. The paper draws a
+    fresh real minibatch of 64 for each critic update: with the default
+    ``critic_batches="fresh"``, ``fit(x, batch_size=5 * 64)`` is its
+    algorithm 1.
 
     Args:
         generator: generator network.
@@ -690,10 +704,12 @@ class WGANGP(GAN):
         latent_dim: noise size.
         gradient_penalty_weight: ``lambda`` (10 in the paper).
         n_critic: critic updates per generator update.
-        **kwargs: other ``GAN`` arguments.
+        **kwargs: other ``GAN`` arguments (``critic_batches``, ...).
 
     Example:
 
+    >>> import keras
+    >>> from kgen.models import WGANGP, mlp_networks
     >>> generator, critic = mlp_networks(data_dim=2, latent_dim=4)
     >>> wgan = WGANGP(generator, critic, latent_dim=4)
     >>> wgan.compile(d_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
@@ -725,15 +741,15 @@ class WGANGP(GAN):
 
 @kgen_export
 class ConditionalGAN(GAN):
-    """A class-conditional GAN: labels go into both networks.
+    """A class-conditional GAN: ``GAN`` with ``num_classes`` required.
 
-    The generator is called on ``[z, labels]`` and the discriminator on
+    The same class as ``GAN(..., num_classes=K)``, kept for its name: the
+    generator is called on ``[z, labels]`` and the discriminator on
     ``[x, labels]`` (labels as int32 ``(batch,)``). Build the networks with
     ``dcgan_networks(..., num_classes=..., conditioning="concat")``
     (embedding concatenated to the inputs, Mirza & Osindero 2014) or
     ``conditioning="projection"`` (projection discriminator, Miyato & Koyama
-    2018). Generated examples in a training step use the labels of the real
-    batch. Train with ``fit(x, labels)``; sample with
+    2018). Train with ``fit(x, labels)``; sample with
     ``sample(n, conditions=labels)``.
 
     Args:
@@ -745,10 +761,11 @@ class ConditionalGAN(GAN):
 
     Raises:
         ValueError: for an invalid ``num_classes`` or, at fit/sample time,
-            labels out of range.
+            missing labels or labels out of range.
 
     Example:
 
+    >>> from kgen.models import ConditionalGAN, dcgan_networks
     >>> generator, discriminator = dcgan_networks(
     ...     (8, 8, 1), latent_dim=8, base_filters=4, num_classes=3)
     >>> cgan = ConditionalGAN(generator, discriminator, latent_dim=8, num_classes=3)
@@ -760,32 +777,11 @@ class ConditionalGAN(GAN):
         Miyato & Koyama, "cGANs with Projection Discriminator", ICLR 2018.
     """
 
-    conditional = True
-
     def __init__(self, generator, discriminator, latent_dim, num_classes, **kwargs):
-        self.num_classes = check_positive_int(num_classes, "num_classes")
-        super().__init__(generator, discriminator, latent_dim, **kwargs)
-
-    def _generator_inputs(self, z, labels):
-        return [z, ops.cast(ops.reshape(labels, (-1,)), "int32")]
-
-    def _discriminator_inputs(self, x, labels):
-        return [x, ops.cast(ops.reshape(labels, (-1,)), "int32")]
-
-    def _check_conditions(self, conditions, num_samples):
-        if conditions is None:
-            raise ValueError(
-                "ConditionalGAN needs conditions: one class label per sample, "
-                f"integers in [0, {self.num_classes - 1}]."
-            )
-        conditions = np.asarray(to_numpy(conditions))
-        if conditions.ndim == 0:
-            conditions = np.full((num_samples,), conditions)
-        return check_labels(
-            conditions, self.num_classes, num_examples=num_samples, name="conditions"
+        super().__init__(
+            generator,
+            discriminator,
+            latent_dim,
+            num_classes=check_positive_int(num_classes, "num_classes"),
+            **kwargs,
         )
-
-    def get_config(self):
-        config = super().get_config()
-        config["num_classes"] = self.num_classes
-        return config

@@ -88,7 +88,7 @@ def test_ema_follows_the_exponential_moving_average_recursion():
     # Sampling uses the averaged weights, not the raw ones.
     z = np.random.default_rng(1).normal(size=(4, 3)).astype("float32")
     raw = keras.ops.convert_to_numpy(g(z))
-    assert not np.allclose(model.generate(z), raw)
+    assert not np.allclose(model.decode(z), raw)
 
 
 def test_sample_is_reproducible_in_range_and_batched():
@@ -188,14 +188,16 @@ def test_conditional_gan_label_errors():
     g, d = dcgan_networks((8, 8, 1), latent_dim=4, base_filters=2, num_classes=3)
     model = _compile(ConditionalGAN(g, d, 4, 3))
     x = _images(8)
-    with pytest.raises(ValueError, match="needs class labels"):
+    with pytest.raises(ValueError, match="class-conditional"):
         model.fit(x, batch_size=8, verbose=0)
     with pytest.raises(ValueError, match=r"\[0, 2\] \(3 classes\)"):
         model.fit(x, np.full(8, 3), batch_size=8, verbose=0)
     with pytest.raises(ValueError, match="one label per example"):
         model.fit(x, np.zeros(5, "int32"), batch_size=8, verbose=0)
-    with pytest.raises(ValueError, match="needs conditions"):
+    with pytest.raises(ValueError, match="class-conditional"):
         model.sample(2)
+    with pytest.raises(ValueError, match="class-conditional"):
+        model.decode(np.zeros((2, 4), "float32"))
     with pytest.raises(ValueError, match="3 classes"):
         model.sample(2, conditions=[0, 7])
 
@@ -214,7 +216,7 @@ def test_argument_and_usage_errors():
     with pytest.raises(ValueError, match="compile"):
         model.fit(np.zeros((8, 2), "float32"), verbose=0)
     optimizer = keras.optimizers.Adam()
-    with pytest.raises(ValueError, match="same object"):
+    with pytest.raises(ValueError, match="same optimizer object"):
         model.compile(d_optimizer=optimizer, g_optimizer=optimizer)
     with pytest.raises(ValueError, match="d_optimizer="):
         model.compile(optimizer="adam")
@@ -223,4 +225,185 @@ def test_argument_and_usage_errors():
     with pytest.raises(ValueError, match="positive integer"):
         model.sample(0)
     with pytest.raises(ValueError, match=r"\(batch, 3\)"):
-        model.generate(np.zeros((2, 5), "float32"))
+        model.decode(np.zeros((2, 5), "float32"))
+    with pytest.raises(ValueError, match="critic_batches"):
+        GAN(g, d, 3, critic_batches="same")
+    with pytest.raises(ValueError, match="num_classes"):
+        GAN(g, d, 3, num_classes=0)
+    assert not hasattr(model, "generate")  # decode is the one latent -> data verb
+
+
+# -- the contract: one sampling stream, one conditioning, no sample weights --
+
+
+def test_sampling_between_fit_calls_does_not_change_training():
+    # sample(seed=None) draws from the model's own sampling stream; had it
+    # used the training noise stream, the second fit would draw other noise.
+    x = np.random.default_rng(0).normal(size=(32, 2)).astype("float32")
+    weights = []
+    for sample_in_between in (False, True):
+        keras.utils.set_random_seed(0)
+        g, d = mlp_networks(2, 3, hidden_units=8, num_layers=1)
+        model = _compile(GAN(g, d, 3, seed=0), lr=1e-2)
+        model.fit(x, batch_size=8, epochs=1, shuffle=False, verbose=0)
+        if sample_in_between:
+            first = model.sample(16)
+            assert not np.allclose(first, model.sample(16))  # the stream advances
+            model.sample(4, seed=7)
+            model.decode(np.zeros((3, 3), "float32"))
+        model.fit(x, batch_size=8, epochs=1, shuffle=False, verbose=0)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_num_classes_on_gan_is_what_conditional_gan_is():
+    g, d = mlp_networks(2, 4, hidden_units=8, num_layers=1, num_classes=3)
+    conditional = GAN(g, d, 4, num_classes=3, seed=0)
+    assert conditional.num_classes == 3 and conditional.conditional
+    clone = ConditionalGAN.from_config(conditional.get_config())
+    assert clone.num_classes == 3
+    clone.set_weights(conditional.get_weights())
+    z = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
+    labels = np.array([0, 1, 2, 1, 0])
+    np.testing.assert_allclose(
+        conditional.decode(z, labels), clone.decode(z, labels), atol=1e-6
+    )
+    # one label for all examples
+    np.testing.assert_allclose(
+        conditional.decode(z, 2), conditional.decode(z, np.full(5, 2)), atol=1e-6
+    )
+    with pytest.raises(ValueError, match="class-conditional"):
+        conditional.sample(2, seed=0)
+    with pytest.raises(ValueError, match="num_classes"):
+        ConditionalGAN(g, d, 4, None)
+
+
+def test_sample_weight_and_unexpected_labels_are_refused():
+    g, d = mlp_networks(2, 3, hidden_units=4, num_layers=1)
+    model = _compile(GAN(g, d, 3, seed=0))
+    x = np.random.default_rng(0).normal(size=(8, 2)).astype("float32")
+    with pytest.raises(ValueError, match="cannot use sample_weight"):
+        model.fit(x, sample_weight=np.ones(8), batch_size=8, verbose=0)
+    with pytest.raises(ValueError, match="unconditional"):
+        model.fit(x, np.zeros(8, "int32"), batch_size=8, verbose=0)
+
+    class Batches(keras.utils.PyDataset):
+        def __init__(self, items):
+            super().__init__()
+            self.items = items
+
+        def __len__(self):
+            return 1
+
+        def __getitem__(self, index):
+            return self.items
+
+    # Datasets are checked in the step (a new model each: on JAX an error
+    # raised while fit traces the step leaves the model's variables purged).
+    for batch, message in (
+        ((x, None, np.ones(8, "float32")), "cannot use sample_weight"),
+        ((x, np.zeros(8, "int32")), "unconditional"),
+    ):
+        model = _compile(GAN(*mlp_networks(2, 3, hidden_units=4, num_layers=1), 3))
+        with pytest.raises(ValueError, match=message):
+            model.fit(Batches(batch), verbose=0)
+
+
+class _SeenBy(keras.layers.Layer):
+    """Identity that records which real examples each training call saw.
+
+    Real examples carry their index (>= 0) as their value, generated ones
+    are negative. ``seen[k]`` counts the examples of the k-th call that had
+    real ones; ``generated`` counts the generated rows of all calls.
+    """
+
+    def __init__(self, num_examples, max_calls, **kwargs):
+        super().__init__(**kwargs)
+        self.num_examples = num_examples
+        self.max_calls = max_calls
+
+    def build(self, input_shape):
+        zeros = dict(initializer="zeros", trainable=False)
+        self.seen = self.add_weight(
+            shape=(self.max_calls, self.num_examples), name="seen", **zeros
+        )
+        self.calls = self.add_weight(shape=(), name="calls", **zeros)
+        self.generated = self.add_weight(shape=(), name="generated", **zeros)
+
+    def call(self, x, training=False):
+        if not training:
+            return x
+        from keras import ops
+
+        index = ops.cast(ops.round(x[:, 0]), "int32")
+        real = ops.cast(index >= 0, "float32")
+        hits = ops.sum(
+            ops.one_hot(ops.maximum(index, 0), self.num_examples) * real[:, None],
+            axis=0,
+        )
+        has_real = ops.cast(ops.sum(real) > 0, "float32")
+        call = ops.minimum(ops.cast(self.calls, "int32"), self.max_calls - 1)
+        row = ops.one_hot(call, self.max_calls)
+        self.seen.assign(self.seen + has_real * row[:, None] * hits[None, :])
+        self.calls.assign(self.calls + has_real)
+        self.generated.assign(self.generated + ops.sum(1.0 - real))
+        return x
+
+
+def _recording_gan(critic_batches, num_examples):
+    generator = keras.Sequential(
+        [
+            keras.Input((2,)),
+            keras.layers.Dense(
+                1,
+                kernel_initializer="zeros",
+                bias_initializer=keras.initializers.Constant(-1.0),
+            ),
+        ]
+    )
+    recorder = _SeenBy(num_examples, max_calls=6)
+    critic = keras.Sequential([keras.Input((1,)), recorder, keras.layers.Dense(1)])
+    model = GAN(
+        generator,
+        critic,
+        2,
+        loss="wasserstein",
+        n_critic=3,
+        critic_batches=critic_batches,
+        seed=0,
+    )
+    # lr 0 for the generator: its samples stay at -1 (generated).
+    model.compile(
+        d_optimizer=keras.optimizers.SGD(0.01), g_optimizer=keras.optimizers.SGD(0.0)
+    )
+    return model, recorder
+
+
+def _seen(recorder):
+    seen = np.asarray(keras.ops.convert_to_numpy(recorder.seen))
+    return [
+        sorted(np.repeat(np.arange(seen.shape[1]), seen[k].astype(int)).tolist())
+        for k in range(int(keras.ops.convert_to_numpy(recorder.calls)))
+    ]
+
+
+def test_fresh_critic_batches_give_each_critic_update_its_own_real_minibatch():
+    # Two steps: a batch of 6 (three minibatches of 2) and a short last batch
+    # of 2 (fewer rows than critic updates: reused cyclically).
+    x = np.arange(8, dtype="float32")[:, None]
+    model, recorder = _recording_gan("fresh", 8)
+    model.fit(x, batch_size=6, epochs=1, shuffle=False, verbose=0)
+    assert _seen(recorder) == [[0, 1], [2, 3], [4, 5], [6], [7], [6]]
+    # generated rows: 3 critic updates + 1 generator update of m rows each
+    # (m = 2, then 1)
+    assert float(keras.ops.convert_to_numpy(recorder.generated)) == 4 * 2 + 4 * 1
+    assert int(keras.ops.convert_to_numpy(model.d_optimizer.iterations)) == 6
+
+
+def test_reused_critic_batches_show_every_critic_update_the_whole_batch():
+    x = np.arange(6, dtype="float32")[:, None]
+    model, recorder = _recording_gan("reuse", 6)
+    model.fit(x, batch_size=6, epochs=1, shuffle=False, verbose=0)
+    assert _seen(recorder) == [list(range(6))] * 3
+    assert float(keras.ops.convert_to_numpy(recorder.generated)) == 4 * 6
