@@ -38,13 +38,19 @@ def _run_phase(phase):
     return dict(phase_logs)
 
 
-def _run_phase_every(phase, step):
+def _run_phase_every(model, phase, step):
     """Run ``phase`` iff ``step % phase.every == 0``: ``(logs, ran)``."""
     ran = tf.equal(tf.math.floormod(tf.cast(step, "int64"), phase.every), 0)
     if tf.executing_eagerly():
         if bool(ran):
             return _run_phase(phase), tf.ones((), "float32")
         return {}, tf.zeros((), "float32")
+    if (
+        tf.distribute.has_strategy()
+        and tf.distribute.in_cross_replica_context() is False
+    ):
+        if num_replicas() > 1:
+            return _run_phase_and_undo(model, phase, ran), tf.cast(ran, "float32")
     # tf.cond traces `run` before `skip`; `skip` returns zeros of the same
     # structure (the trackers weight them by 0).
     traced = {}
@@ -66,6 +72,43 @@ def _run_phase_every(phase, step):
     return tf.cond(ran, run, skip), tf.cast(ran, "float32")
 
 
+def _run_phase_and_undo(model, phase, ran):
+    """``every > 1`` under a strategy with several replicas.
+
+    A ``tf.cond`` cannot hold the optimizers' cross-replica synchronization
+    (TensorFlow refuses a ``merge_call`` inside control flow), so the phase
+    runs on every step and, where it should not have run, every variable it
+    may have changed (the model's and its optimizers') is set back to its
+    value before the phase: the same results as skipping it, without the
+    saving in computation.
+    """
+    optimizers = []
+    for _, optimizer in phase.updates:
+        if all(optimizer is not o for o in optimizers):
+            optimizers.append(optimizer)
+    variables = list(model.trainable_variables) + list(model.non_trainable_variables)
+    for optimizer in optimizers:
+        variables.extend(optimizer.variables)
+    tf_variables = [getattr(v, "value", v) for v in variables]
+    before = [tf.identity(v) for v in tf_variables]
+    logs = _run_phase(phase)
+    with tf.control_dependencies([tf.convert_to_tensor(v) for v in logs.values()]):
+        kept = [
+            tf.where(ran, v.read_value(), old) for v, old in zip(tf_variables, before)
+        ]
+
+    def restore(strategy, pairs):
+        for variable, value in pairs:
+            strategy.extended.update(
+                variable, lambda v, x: v.assign(x), args=(value,), group=False
+            )
+
+    tf.distribute.get_replica_context().merge_call(
+        restore, args=(list(zip(tf_variables, kept)),)
+    )
+    return logs
+
+
 def multi_optimizer_train_step(model, data):
     logs, weights = {}, {}
     step = model.optimizer.iterations.value  # steps done before this one
@@ -73,7 +116,7 @@ def multi_optimizer_train_step(model, data):
         if phase.runs_every_step():
             logs.update(_run_phase(phase))
             continue
-        phase_logs, ran = _run_phase_every(phase, step)
+        phase_logs, ran = _run_phase_every(model, phase, step)
         logs.update(phase_logs)
         weights.update({k: ran for k in phase_logs})
     model.optimizer.iterations.assign_add(1)
