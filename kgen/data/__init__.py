@@ -21,7 +21,7 @@ from kgen.data.datasets import (
     resize_images,
 )
 from kgen.data.idx import read_idx, write_idx
-from kgen.data.toy import TOY_DENSITIES, ring_of_gaussians, toy_density
+from kgen.data.toy import TOY_DENSITIES, bimodal_1d, ring_of_gaussians, toy_density
 from kgen.data.transforms import (
     binarize,
     dequantize,
@@ -40,6 +40,7 @@ __all__ = [
     "TOY_DENSITIES",
     "DataSource",
     "available",
+    "bimodal_1d",
     "binarize",
     "debian_datasets_dir",
     "dequantize",

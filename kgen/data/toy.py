@@ -125,3 +125,50 @@ def toy_density(name, num_samples, *, seed=0):
         arm[half:] *= -1.0
         points = (arm + jitter) / 3.0
     return points.astype(np.float32)
+
+
+def bimodal_1d(
+    num_samples, *, means=(-2.0, 2.0), stds=(0.5, 1.0), weights=(0.3, 0.7), seed=0
+):
+    """Points of a 1-D mixture of two Gaussians: the 1-D density check.
+
+    The default density is ``0.3 N(-2, 0.5^2) + 0.7 N(2, 1)``: two modes of
+    different weight and width, which a single Gaussian cannot fit.
+
+    Args:
+        num_samples: number of points.
+        means: the two means.
+        stds: the two standard deviations (positive).
+        weights: the two mixture weights (positive; normalized).
+        seed: integer seed of the NumPy generator.
+
+    Returns:
+        ``float32`` array of shape ``(num_samples, 1)``.
+
+    Raises:
+        ValueError: for a non-positive ``num_samples``, or parameters that
+            are not two positive standard deviations and weights.
+
+    Examples:
+        >>> points = bimodal_1d(1000)
+        >>> points.shape, bool(points.mean() > 0)
+        ((1000, 1), True)
+    """
+    num_samples = _check_num_samples(num_samples)
+    means, stds, weights = (
+        np.asarray(v, dtype=np.float64) for v in (means, stds, weights)
+    )
+    if not (means.shape == stds.shape == weights.shape == (2,)):
+        raise ValueError(
+            "means, stds and weights need two values each; received "
+            f"{means.tolist()}, {stds.tolist()}, {weights.tolist()}."
+        )
+    if np.any(stds <= 0) or np.any(weights <= 0):
+        raise ValueError(
+            f"stds and weights must be positive; received {stds.tolist()} and "
+            f"{weights.tolist()}."
+        )
+    rng = np.random.default_rng(seed)
+    modes = rng.choice(2, size=num_samples, p=weights / weights.sum())
+    points = means[modes] + stds[modes] * rng.standard_normal(num_samples)
+    return points[:, None].astype(np.float32)

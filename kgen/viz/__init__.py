@@ -6,6 +6,7 @@ from kgen.viz.grid import (
     save_interpolation_strip,
     save_traversal_grid,
 )
+from kgen.viz.lines import line_plot_image, save_line_plot_png
 from kgen.viz.model_pictures import (
     active_latent_dims,
     class_grid_conditions,

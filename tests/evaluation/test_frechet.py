@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from kgen.evaluation import frechet_distance, frechet_distance_from_statistics
+from kgen.contract import DataConvention
+from kgen.evaluation import (
+    FeatureStatistics,
+    extract_features,
+    feature_statistics,
+    frechet_distance,
+    frechet_distance_from_statistics,
+)
 
 
 def _random_cov(rng, dim):
@@ -89,3 +96,54 @@ def test_bad_inputs():
         frechet_distance(np.full((4, 3), np.nan), np.zeros((5, 3)))
     with pytest.raises(ValueError, match="same dim"):
         frechet_distance_from_statistics(np.zeros(2), np.eye(2), np.zeros(3), np.eye(3))
+
+
+def test_a_set_is_at_distance_zero_from_itself():
+    rng = np.random.default_rng(4)
+    a = rng.normal(size=(300, 12)) @ rng.normal(size=(12, 12))
+    assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-8)
+    assert frechet_distance(a, a[::-1]) == pytest.approx(0.0, abs=1e-8)
+
+
+def test_two_gaussians_match_the_closed_form():
+    # N(0, I) and N(m, s^2 I) in d dimensions: |m|^2 + d (1 - s)^2
+    rng = np.random.default_rng(5)
+    dim, shift, scale = 4, 0.7, 2.0
+    a = rng.normal(size=(40000, dim))
+    b = shift + scale * rng.normal(size=(40000, dim))
+    expected = dim * shift**2 + dim * (1 - scale) ** 2
+    assert frechet_distance(a, b) == pytest.approx(expected, rel=0.02)
+
+
+def test_statistics_are_float64_and_can_stand_for_a_set():
+    rng = np.random.default_rng(6)
+    a = rng.normal(size=(500, 5)).astype("float32")
+    b = rng.normal(size=(400, 5)).astype("float32") + 0.5
+    stats = feature_statistics(a)
+    assert stats.mean.dtype == np.float64 and stats.num_examples == 500
+    np.testing.assert_allclose(stats.covariance, np.cov(a.astype("float64").T))
+    assert isinstance(stats, FeatureStatistics)
+    assert frechet_distance(stats, b) == pytest.approx(
+        frechet_distance(a, b), rel=1e-12
+    )
+    with pytest.raises(ValueError, match="at least two examples"):
+        feature_statistics(np.zeros((1, 5)))
+    with pytest.raises(ValueError, match="same size"):
+        frechet_distance(stats, np.zeros((5, 4)))
+
+
+def test_conventions_give_one_common_space():
+    rng = np.random.default_rng(7)
+    unit = rng.random((20, 3, 3, 1)).astype("float32")
+    signed = DataConvention("signed", (3, 3, 1), 256)
+    np.testing.assert_allclose(
+        extract_features(unit * 2 - 1, convention=signed),
+        unit.reshape(20, -1),
+        atol=1e-6,
+    )
+    points = DataConvention("real", (2,))
+    np.testing.assert_array_equal(
+        extract_features(np.array([[-5.0, 7.0]]), convention=points), [[-5.0, 7.0]]
+    )
+    with pytest.raises(ValueError, match=r"\[-1, 1\]"):
+        extract_features(unit * 3, convention=signed)
