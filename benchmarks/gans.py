@@ -296,13 +296,20 @@ def quality_worker(args):
     shape, latent, filters = (28, 28, 1), config["latent_dim"], config["filters"]
     runs = {}
     g, d = dcgan_networks(shape, latent, filters)
-    runs["dcgan"] = (GAN(g, d, latent, seed=0), None, config["gan_epochs"], 2e-4)
+    batch = config["batch"]
+    runs["dcgan"] = (GAN(g, d, latent, seed=0), None, config["gan_epochs"], 2e-4, batch)
     g, d = dcgan_networks(shape, latent, filters, discriminator_normalization="layer")
+    # Fresh critic minibatches (the paper's algorithm): a training batch of
+    # n_critic * batch examples, n_critic times the epochs, so the critic makes
+    # as many updates of `batch` examples and the generator as many steps as
+    # when every critic update reused one batch.
+    n_critic = config["n_critic"]
     runs["wgan_gp"] = (
-        WGANGP(g, d, latent, n_critic=config["n_critic"], seed=0),
+        WGANGP(g, d, latent, n_critic=n_critic, seed=0),
         None,
-        config["wgan_epochs"],
+        n_critic * config["wgan_epochs"],
         1e-4,
+        n_critic * batch,
     )
     g, d = dcgan_networks(shape, latent, filters, num_classes=10)
     runs["conditional_gan"] = (
@@ -310,8 +317,9 @@ def quality_worker(args):
         y_train,
         config["gan_epochs"],
         2e-4,
+        batch,
     )
-    for name, (model, labels, epochs, lr) in runs.items():
+    for name, (model, labels, epochs, lr, batch_size) in runs.items():
         if name == "wgan_gp":
             model.compile(
                 d_optimizer=adam(lr, 0.0, 0.9), g_optimizer=adam(lr, 0.0, 0.9)
@@ -319,7 +327,7 @@ def quality_worker(args):
         else:
             model.compile(d_optimizer=adam(lr, 0.5), g_optimizer=adam(lr, 0.5))
         t = time.time()
-        model.fit(x_train, labels, batch_size=config["batch"], epochs=epochs, verbose=0)
+        model.fit(x_train, labels, batch_size=batch_size, epochs=epochs, verbose=0)
         seconds = time.time() - t
         conditions = None
         if labels is not None:
@@ -328,7 +336,7 @@ def quality_worker(args):
         result[name] = {
             "frechet_distance": distance(samples),
             "epochs": epochs,
-            "generator_steps": epochs * int(np.ceil(len(x_train) / config["batch"])),
+            "generator_steps": epochs * int(np.ceil(len(x_train) / batch_size)),
             "train_seconds": round(seconds, 1),
         }
     result["total_seconds"] = round(time.time() - start, 1)

@@ -38,7 +38,6 @@ from kgen.models import (  # noqa: E402
     GAN,
     WGAN,
     WGANGP,
-    ConditionalGAN,
     dcgan_networks,
 )
 from kgen.sampling import interpolate, latent_arithmetic  # noqa: E402
@@ -144,12 +143,12 @@ def load(args, config):
     )
 
 
-def fit(model, x, y, config, epochs=None):
+def fit(model, x, y, config, epochs=None, batch_size=None):
     start = time.time()
     history = model.fit(
         x,
         y,
-        batch_size=config["batch"],
+        batch_size=batch_size or config["batch"],
         epochs=epochs or config["epochs"],
         shuffle=True,
         verbose=0,
@@ -219,7 +218,7 @@ def interpolation_figure(model, config, out):
     starts = rng.normal(size=(4, config["latent_dim"])).astype("float32")
     ends = rng.normal(size=(4, config["latent_dim"])).astype("float32")
     paths = interpolate(starts, ends, 8, method="spherical")  # (8, 4, latent)
-    images = model.generate(paths.reshape(-1, config["latent_dim"]))
+    images = model.decode(paths.reshape(-1, config["latent_dim"]))
     images = images.reshape((8, 4) + images.shape[1:]).swapaxes(0, 1)
     viz.save_traversal_grid(
         os.path.join(out, "dcgan_interpolation.png"),
@@ -241,7 +240,7 @@ def interpolation_figure(model, config, out):
 def arithmetic_figure(model, x_train, y_train, config, out, results):
     latents = np.random.default_rng(1).normal(size=(300, config["latent_dim"]))
     latents = latents.astype("float32")
-    labels = y_train[nearest_neighbours(model.generate(latents), x_train).indices[:, 0]]
+    labels = y_train[nearest_neighbours(model.decode(latents), x_train).indices[:, 0]]
     classes = [c for c in np.unique(labels) if np.sum(labels == c) >= 3][:3]
     if len(classes) < 3:
         results["arithmetic"] = "skipped: fewer than three classes among samples"
@@ -261,12 +260,20 @@ def arithmetic_figure(model, x_train, y_train, config, out, results):
 # earth mover's distance when the critic is 1-Lipschitz. WGAN enforces that
 # by clipping weights (crude: capacity drops, gradients explode or vanish),
 # WGAN-GP by penalizing `(||grad f(x_hat)|| - 1)^2` on random interpolates.
-# Both update the critic `n_critic = 5` times per generator step; WGAN-GP's
-# critic uses layer normalization, since the penalty is per example.
+# Both update the critic `n_critic = 5` times per generator step, each time
+# on a fresh real minibatch (`critic_batches="fresh"`, the papers' algorithm):
+# a training batch of `n_critic * m` examples gives five minibatches of `m`.
+# With `m` = the DCGAN's batch and `n_critic` times its epochs, the critic
+# makes as many updates of as many examples, and the generator as many steps.
+# WGAN-GP's critic uses layer normalization, since the penalty is per example.
 
 
 def train_wgans(x_train, x_test, config, out, results):
     image_shape = x_train.shape[1:]
+    n_critic = config["n_critic"]
+    budget = dict(
+        epochs=n_critic * config["epochs"], batch_size=n_critic * config["batch"]
+    )
     g, d = dcgan_networks(image_shape, config["latent_dim"], config["filters"])
     wgan = WGAN(
         g, d, config["latent_dim"], clip_value=0.01, n_critic=config["n_critic"], seed=0
@@ -276,7 +283,7 @@ def train_wgans(x_train, x_test, config, out, results):
         g_optimizer=keras.optimizers.RMSprop(5e-5),
         run_eagerly=config["run_eagerly"],
     )
-    results["wgan"] = fit(wgan, x_train, None, config)
+    results["wgan"] = fit(wgan, x_train, None, config, **budget)
     results["wgan"]["frechet_pixels"] = quality(wgan, x_test)
 
     g, d = dcgan_networks(
@@ -294,7 +301,7 @@ def train_wgans(x_train, x_test, config, out, results):
         seed=0,
     )
     wgan_gp.compile(d_optimizer=adam(1e-4, 0.0, 0.9), g_optimizer=adam(1e-4, 0.0, 0.9))
-    results["wgan_gp"] = fit(wgan_gp, x_train, None, config)
+    results["wgan_gp"] = fit(wgan_gp, x_train, None, config, **budget)
     results["wgan_gp"]["frechet_pixels"] = quality(wgan_gp, x_test)
     for name, model in (("wgan", wgan), ("wgan_gp", wgan_gp)):
         viz.save_image_grid(
@@ -321,7 +328,9 @@ def train_conditional(x_train, y_train, x_test, config, out, results):
         num_classes=num_classes,
         conditioning="projection",
     )
-    model = ConditionalGAN(g, d, config["latent_dim"], num_classes, seed=0)
+    # Conditioning is one constructor argument (ConditionalGAN is the same
+    # class with num_classes required); fit takes the labels as y.
+    model = GAN(g, d, config["latent_dim"], num_classes=num_classes, seed=0)
     model.compile(
         d_optimizer=adam(), g_optimizer=adam(), run_eagerly=config["run_eagerly"]
     )

@@ -200,7 +200,11 @@ def multi_optimizer_train_step(model, *args):
     ``jax.lax.cond`` on JAX, ``tf.cond`` in a TensorFlow graph (a Python
     ``if`` when eager), a Python ``if`` on torch. Both branches leave every
     variable and optimizer state consistent: the skipped branch changes
-    nothing.
+    nothing. Under a ``tf.distribute`` strategy with several replicas a
+    ``tf.cond`` cannot hold the optimizers' cross-replica synchronization,
+    so there the phase runs on every step and sets every variable it may
+    have changed back where it should not have run (same results, no saving
+    in computation).
 
     Losses are divided by ``num_replicas()`` before differentiation (see
     ``Phase.losses_for_gradients``); the logs hold the unscaled values.

@@ -35,8 +35,9 @@ class ClassProjection(keras.layers.Layer):
     Example:
 
     >>> import numpy as np
+    >>> from kgen.layers import ClassProjection
     >>> layer = ClassProjection(num_classes=3)
-    >>> layer([np.ones((2, 4), "float32"), np.array([0, 2])]).shape
+    >>> tuple(layer([np.ones((2, 4), "float32"), np.array([0, 2])]).shape)
     (2, 1)
 
     References:

@@ -61,6 +61,7 @@ def discriminator_loss(name, real_logits, fake_logits):
     Example:
 
     >>> import numpy as np
+    >>> from kgen.losses import discriminator_loss
     >>> float(discriminator_loss("wasserstein", np.ones((4, 1)), np.zeros((4, 1))))
     -1.0
 
@@ -104,6 +105,7 @@ def generator_loss(name, fake_logits):
     Example:
 
     >>> import numpy as np
+    >>> from kgen.losses import generator_loss
     >>> round(float(generator_loss("non_saturating", np.zeros((2, 1)))), 4)
     0.6931
 
@@ -150,7 +152,9 @@ def gradient_penalty(critic, real, fake, *, seed, epsilon=1e-12):
 
     Example:
 
+    >>> import keras
     >>> import numpy as np
+    >>> from kgen.losses import gradient_penalty
     >>> w = np.array([[3.0], [4.0]], dtype="float32")
     >>> critic = lambda x: keras.ops.matmul(x, w)
     >>> x = np.zeros((4, 2), dtype="float32")
@@ -182,7 +186,9 @@ def r1_penalty(discriminator, real):
 
     Example:
 
+    >>> import keras
     >>> import numpy as np
+    >>> from kgen.losses import r1_penalty
     >>> w = np.array([[3.0], [4.0]], dtype="float32")
     >>> d = lambda x: keras.ops.matmul(x, w)
     >>> float(r1_penalty(d, np.zeros((2, 2), dtype="float32")))

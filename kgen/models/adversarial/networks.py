@@ -55,6 +55,7 @@ def dcgan_networks(
 
     Example:
 
+    >>> from kgen.models import dcgan_networks
     >>> g, d = dcgan_networks((8, 8, 1), latent_dim=8, base_filters=4)
     >>> g.output_shape, d.output_shape
     ((None, 8, 8, 1), (None, 1))
@@ -168,6 +169,7 @@ def dcgan(image_shape, latent_dim=100, base_filters=64, **gan_kwargs):
 
     Example:
 
+    >>> from kgen.models import dcgan
     >>> gan = dcgan((8, 8, 1), latent_dim=8, base_filters=4)
     >>> gan.data_shape
     (8, 8, 1)
@@ -199,6 +201,7 @@ def mlp_networks(data_dim, latent_dim, hidden_units=64, num_layers=2, num_classe
 
     Example:
 
+    >>> from kgen.models import mlp_networks
     >>> g, d = mlp_networks(data_dim=2, latent_dim=4, hidden_units=8)
     >>> g.output_shape, d.output_shape
     ((None, 2), (None, 1))
