@@ -184,6 +184,25 @@ def _check_network_inputs(network, num_classes, name):
         )
 
 
+def _check_decoder_outputs(
+    decoder, likelihood, image_shape, num_levels, num_logistic_mix
+):
+    """The decoder's outputs per pixel match the likelihood (when readable)."""
+    outputs = getattr(decoder, "outputs", None)
+    if not outputs or outputs[0].shape[-1] is None:
+        return
+    expected = decoder_channels(
+        likelihood, image_shape[-1], num_levels, num_logistic_mix
+    )
+    if int(outputs[0].shape[-1]) != expected:
+        raise ValueError(
+            f"The decoder outputs {outputs[0].shape[-1]} values per pixel; "
+            f"likelihood={likelihood!r} for {image_shape[-1]} channel(s) with "
+            f"num_levels={num_levels} and num_logistic_mix={num_logistic_mix} "
+            f"needs {expected} (kgen.models.latent.decoder_channels)."
+        )
+
+
 @kgen_export
 class VAE(LatentVerbsMixin, GenerativeModel):
     """A variational autoencoder with a diagonal Gaussian posterior.
@@ -386,7 +405,13 @@ class VAE(LatentVerbsMixin, GenerativeModel):
         )
         _check_network_inputs(encoder, self.num_classes, "encoder")
         _check_network_inputs(decoder, self.num_classes, "decoder")
-        self._check_decoder_outputs()
+        _check_decoder_outputs(
+            decoder,
+            likelihood,
+            self.image_shape,
+            self.num_levels,
+            self.num_logistic_mix,
+        )
         if self.posterior == "gaussian":
             self.sampling = GaussianSampling(seed=seed, name="sampling")
             self.sampling.build(None)
@@ -401,25 +426,6 @@ class VAE(LatentVerbsMixin, GenerativeModel):
         self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
         self.built = True
 
-    def _check_decoder_outputs(self):
-        outputs = getattr(self.decoder, "outputs", None)
-        if not outputs or outputs[0].shape[-1] is None:
-            return
-        expected = decoder_channels(
-            self.likelihood,
-            self.image_shape[-1],
-            self.num_levels,
-            self.num_logistic_mix,
-        )
-        if int(outputs[0].shape[-1]) != expected:
-            raise ValueError(
-                f"The decoder outputs {outputs[0].shape[-1]} values per pixel; "
-                f"likelihood={self.likelihood!r} for {self.image_shape[-1]} "
-                f"channel(s) with num_levels={self.num_levels} and "
-                f"num_logistic_mix={self.num_logistic_mix} needs {expected} "
-                "(kgen.models.latent.decoder_channels)."
-            )
-
     @property
     def num_dims(self):
         """Number of sub-pixels of one image, ``D = H * W * C``."""
@@ -427,8 +433,30 @@ class VAE(LatentVerbsMixin, GenerativeModel):
 
     # ------------------------------------------------------------------ checks
     def check_x(self, x, name="x"):
-        """Data check: floats in [0, 1] of the model's shape, on the level grid
-        ``k / (num_levels - 1)`` for discrete decoders and dequantized training.
+        """Check data against the model's convention; return float32 NumPy.
+
+        Floats in [0, 1] of shape ``(batch, *image_shape)``; for the discrete
+        decoders and for dequantized training, also on the level grid
+        ``k / (num_levels - 1)``.
+
+        Args:
+            x: the data.
+            name: what to call them in messages.
+
+        Returns:
+            ``x`` as float32 NumPy.
+
+        Raises:
+            ValueError: naming what was expected, what was received and how
+                to convert it.
+
+        Examples:
+            >>> import numpy as np
+            >>> from kgen.models.latent import mlp_vae
+            >>> model = mlp_vae((2, 2, 1), latent_dim=1, hidden_units=(4,),
+            ...                 likelihood="categorical", num_levels=3)
+            >>> model.check_x(np.array([[[[0.0], [0.5]], [[1.0], [0.5]]]])).dtype
+            dtype('float32')
         """
         x = super().check_x(x, name=name)
         if self.likelihood in DISCRETE_LIKELIHOODS:
