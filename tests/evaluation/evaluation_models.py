@@ -46,7 +46,7 @@ class GaussianModel(GenerativeModel):
         self.built = True
         self.calls = []
 
-    def _parameters(self, labels, num_examples):
+    def _gaussian(self, labels, num_examples):
         if self.num_classes is None:
             index = np.zeros(num_examples, "int32")
             return self.means[None], self.covariances[None], index
@@ -56,7 +56,7 @@ class GaussianModel(GenerativeModel):
         x = self.check_x(x)
         labels = self.check_conditions(conditions, len(x))
         self.calls.append(("log_prob", len(x), batch_size))
-        means, covariances, index = self._parameters(labels, len(x))
+        means, covariances, index = self._gaussian(labels, len(x))
         dim = means.shape[-1]
         inverse = ops.convert_to_tensor(np.linalg.inv(covariances), "float32")
         log_det = ops.convert_to_tensor(np.linalg.slogdet(covariances)[1], "float32")
@@ -77,7 +77,7 @@ class GaussianModel(GenerativeModel):
     def sample(self, num_samples, *, seed=None, conditions=None, batch_size=256):
         generator = self.sampling_seed_generator(seed)
         labels = self.check_conditions(conditions, num_samples)
-        means, covariances, index = self._parameters(labels, num_samples)
+        means, covariances, index = self._gaussian(labels, num_samples)
         noise = ops.convert_to_numpy(
             keras.random.normal((num_samples, means.shape[-1]), seed=generator)
         ).astype("float64")
