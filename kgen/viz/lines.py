@@ -43,7 +43,7 @@ def _ascii(text):
 def _label(value):
     if value == 0:
         return "0"
-    if abs(value) >= 10_000 or abs(value) < 0.01:
+    if abs(value) >= 1_000_000 or abs(value) < 0.01:
         return f"{value:.0e}".replace("e+0", "e").replace("e-0", "e-")
     if float(value).is_integer():
         return f"{int(value):,}"
