@@ -56,6 +56,33 @@ def num_replicas():
     return _impl.num_replicas()
 
 
+def replica_draw(draw, num_rows):
+    """Per-example random numbers for this replica's rows of the global batch.
+
+    Under a ``tf.distribute`` strategy every replica runs the step with the
+    same seed-generator state, so a plain ``keras.random`` draw would give
+    every replica the *same* noise (the global batch would hold each
+    generated sample ``num_replicas()`` times). This draws the rows of the
+    whole global batch and keeps this replica's share (the strategy hands
+    replica ``r`` the ``r``-th consecutive slice of the batch), i.e. the
+    numbers one device draws for these examples. Elsewhere (JAX, torch, one
+    replica) it is ``draw(num_rows)``.
+
+    Args:
+        draw: callable ``draw(rows)`` returning a tensor with ``rows`` rows
+            (e.g. ``lambda n: keras.random.normal((n, 8), seed=generator)``).
+        num_rows: this replica's number of rows (a tensor in TF graphs).
+
+    Returns:
+        The ``num_rows`` rows of this replica.
+    """
+    replicas = num_replicas()
+    if replicas == 1:
+        return draw(num_rows)
+    start = _impl.replica_index() * num_rows
+    return draw(num_rows * replicas)[start : start + num_rows]
+
+
 def compile_function(fn, *, xla=False):
     """Compile a pure tensor function for inference loops (sampling).
 

@@ -26,6 +26,10 @@ def num_replicas():
     return 1
 
 
+def replica_index():
+    return 0
+
+
 def compile_function(fn, xla=False):
     return jax.jit(fn)  # JAX always compiles with XLA
 

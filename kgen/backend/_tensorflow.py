@@ -13,6 +13,11 @@ def num_replicas():
     return tf.distribute.get_strategy().num_replicas_in_sync
 
 
+def replica_index():
+    context = tf.distribute.get_replica_context()
+    return 0 if context is None else context.replica_id_in_sync_group
+
+
 def compile_function(fn, xla=False):
     return tf.function(fn, jit_compile=xla, reduce_retracing=True)
 

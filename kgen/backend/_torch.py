@@ -16,6 +16,10 @@ def num_replicas():
     return 1
 
 
+def replica_index():
+    return 0
+
+
 def compile_function(fn, xla=False):
     def run(*args, **kwargs):
         with torch.no_grad():

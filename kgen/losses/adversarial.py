@@ -166,8 +166,12 @@ def gradient_penalty(critic, real, fake, *, seed, epsilon=1e-12):
     """
     real = ops.convert_to_tensor(real)
     fake = ops.stop_gradient(ops.cast(ops.convert_to_tensor(fake), real.dtype))
-    shape = [ops.shape(real)[0]] + [1] * (len(real.shape) - 1)
-    u = keras.random.uniform(shape, seed=seed, dtype=real.dtype)
+    ones = [1] * (len(real.shape) - 1)
+    # one u per example of the global batch, also on several replicas
+    u = backend.replica_draw(
+        lambda rows: keras.random.uniform([rows] + ones, seed=seed, dtype=real.dtype),
+        ops.shape(real)[0],
+    )
     mixed = u * real + (1.0 - u) * fake
     grads = backend.input_gradients(critic, mixed)
     norms = ops.sqrt(_squared_norm_per_example(grads) + epsilon)

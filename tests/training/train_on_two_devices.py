@@ -21,10 +21,12 @@ Cases (plain SGD: Adam would normalise a wrongly scaled gradient away):
   reused: nothing random reaches the updates, so two replicas must give the
   one-device losses and weights to rounding on both backends;
 - ``wgan_gp_mlp``: a tiny WGAN-GP on ``mlp_networks`` with the defaults
-  (fresh critic minibatches). JAX runs one global program: the same
-  numbers. Under MirroredStrategy each replica draws its own noise and
-  splits its own half of the batch into critic minibatches, so the numbers
-  agree only closely;
+  (fresh critic minibatches). JAX runs one global program. Under
+  MirroredStrategy every replica draws its rows of the global batch's noise
+  and interpolation weights (``kgen.backend.replica_draw``), and the strided
+  critic split makes the replicas' minibatches add up to the one-device
+  ones: the same numbers on both backends;
+- ``wgan_gp_mlp_reuse``: the same with ``critic_batches="reuse"``;
 - ``three_networks``: the three-optimizer model of ``multi_network_toys``
   with its every-4-steps phase (``tf.cond`` / ``jax.lax.cond`` under the
   distribution).
@@ -97,6 +99,13 @@ def _wgan_gp_mlp():
     return model
 
 
+def _wgan_gp_mlp_reuse():
+    generator, critic = mlp_networks(2, 3, hidden_units=8, num_layers=1)
+    model = WGANGP(generator, critic, 3, n_critic=2, critic_batches="reuse", seed=0)
+    model.compile(d_optimizer=_sgd(), g_optimizer=_sgd())
+    return model
+
+
 def _three_networks():
     model = ThreeNetworks(lazy_every=4)
     model.compile(optimizers={name: _sgd() for name in model.network_names})
@@ -106,6 +115,7 @@ def _three_networks():
 CASES = {
     "wgan_gp_exact": _wgan_gp_exact,
     "wgan_gp_mlp": _wgan_gp_mlp,
+    "wgan_gp_mlp_reuse": _wgan_gp_mlp_reuse,
     "three_networks": _three_networks,
 }
 

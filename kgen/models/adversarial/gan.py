@@ -55,8 +55,9 @@ class GAN(MultiNetworkModel):
 
     - ``"fresh"`` (the default): each training batch of ``B`` examples is
       split into ``n_critic`` minibatches of ``m = B // n_critic`` examples,
-      one per critic update (rows beyond ``n_critic * m`` are unused in that
-      step), and the generator update draws ``m`` samples. This is the
+      one per critic update (minibatch ``i`` holds rows ``i, i + n_critic,
+      ...``; rows beyond ``n_critic * m`` are unused in that step), and the
+      generator update draws ``m`` samples. This is the
       algorithm of the papers: Goodfellow et al.'s algorithm 1 and the
       WGAN and WGAN-GP algorithms (Arjovsky et al.; Gulrajani et al.) draw a
       new real minibatch for every critic iteration, so ``batch_size =
@@ -379,18 +380,23 @@ class GAN(MultiNetworkModel):
 
     def _critic_minibatches(self, x, labels):
         """The real ``(x, labels)`` of each critic update, and the generator's
-        batch size (see ``critic_batches``)."""
+        batch size (see ``critic_batches``).
+
+        Minibatch ``i`` holds rows ``i, i + n, i + 2n, ...`` of the batch
+        (``n = n_critic``): a strided split, so that under ``tf.distribute``,
+        whose replicas each get a consecutive slice of the batch, the
+        replicas' ``i``-th minibatches make up the ``i``-th minibatch of one
+        device (when each replica's share is a multiple of ``n``).
+        """
         n = self.n_critic
         batch = ops.shape(x)[0]
         if n == 1 or self.critic_batches == "reuse":
             return [(x, labels)] * n, batch
         if isinstance(batch, int) and batch >= n:
             size = batch // n
+            stop = n * size
             return [
-                (
-                    x[i * size : (i + 1) * size],
-                    None if labels is None else labels[i * size : (i + 1) * size],
-                )
+                (x[i:stop:n], None if labels is None else labels[i:stop:n])
                 for i in range(n)
             ], size
         # A batch size known only when the step runs (TensorFlow graphs) or
@@ -400,7 +406,7 @@ class GAN(MultiNetworkModel):
         )
         minibatches = []
         for i in range(n):
-            rows = ops.mod(i * size + ops.arange(size), batch)
+            rows = ops.mod(i + n * ops.arange(size), batch)
             minibatches.append(
                 (
                     ops.take(x, rows, axis=0),
@@ -419,8 +425,13 @@ class GAN(MultiNetworkModel):
         minibatches, generator_batch = self._critic_minibatches(x, labels)
 
         def noise(batch_size):
-            return keras.random.normal(
-                (batch_size, self.latent_dim), seed=self.training_seed_generator
+            # one different vector per example of the global batch, also when
+            # tf.distribute runs the step on several replicas
+            return backend.replica_draw(
+                lambda rows: keras.random.normal(
+                    (rows, self.latent_dim), seed=self.training_seed_generator
+                ),
+                batch_size,
             )
 
         def d_objective(real, real_labels, fake, fake_logits):

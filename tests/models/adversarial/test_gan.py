@@ -389,12 +389,13 @@ def _seen(recorder):
 
 
 def test_fresh_critic_batches_give_each_critic_update_its_own_real_minibatch():
-    # Two steps: a batch of 6 (three minibatches of 2) and a short last batch
-    # of 2 (fewer rows than critic updates: reused cyclically).
+    # Two steps: a batch of 6 (three minibatches of 2, strided: rows i and
+    # i + 3) and a short last batch of 2 (fewer rows than critic updates:
+    # reused cyclically).
     x = np.arange(8, dtype="float32")[:, None]
     model, recorder = _recording_gan("fresh", 8)
     model.fit(x, batch_size=6, epochs=1, shuffle=False, verbose=0)
-    assert _seen(recorder) == [[0, 1], [2, 3], [4, 5], [6], [7], [6]]
+    assert _seen(recorder) == [[0, 3], [1, 4], [2, 5], [6], [7], [6]]
     # generated rows: 3 critic updates + 1 generator update of m rows each
     # (m = 2, then 1)
     assert float(keras.ops.convert_to_numpy(recorder.generated)) == 4 * 2 + 4 * 1
