@@ -179,8 +179,8 @@ class MultiNetworkModel(GenerativeModel):
     >>> model.compile(optimizers={"first": "sgd", "second": "sgd"})
     >>> x = keras.random.normal((8, 2), seed=0)
     >>> _ = model.fit(x, batch_size=2, epochs=1, verbose=0)
-    >>> [int(o.iterations) for o in model.network_optimizers.values()]
-    [4, 2]
+    >>> tuple(int(o.iterations) for o in model.network_optimizers.values())
+    (4, 2)
     """
 
     network_names = ()
