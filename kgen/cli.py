@@ -304,11 +304,16 @@ def _sample(args):
         # one class per column, as many rows as fit
         columns = min(model.num_classes, args.num_samples)
         extra["conditions"] = np.arange(args.num_samples) % model.num_classes
-    samples = np.asarray(
-        model.sample(
-            args.num_samples, seed=args.seed, **extra, **viz.sampling_options(model)
+    options = {**viz.sampling_options(model), **dict(args.option or [])}
+    try:
+        samples = np.asarray(
+            model.sample(args.num_samples, seed=args.seed, **extra, **options)
         )
-    )
+    except (TypeError, ValueError) as error:
+        raise CommandError(
+            f"{type(model).__name__}.sample: {error} (options given: "
+            f"{', '.join(f'{k}={v!r}' for k, v in options.items()) or 'none'})."
+        ) from error
     convention = model.data_convention
     scale = args.scale or max(1, 64 // max(convention.shape[0], 1))
     path = viz.save_image_grid(
@@ -488,7 +493,11 @@ def build_parser():
         formatter_class=_Formatter,
         help="draw samples from a saved model into a PNG grid",
         description="Load a .keras model, draw samples, save them as a PNG grid.",
-        epilog="example:\n  kgen sample runs/vae/model.keras -n 64 --out grid.png --seed 1",
+        epilog=(
+            "examples:\n"
+            "  kgen sample runs/vae/model.keras -n 64 --out grid.png --seed 1\n"
+            "  kgen sample runs/gated/model.keras --option temperature=0.9"
+        ),
     )
     sample.add_argument(
         "model_path", help="path of a .keras file written by kgen train"
@@ -501,6 +510,14 @@ def build_parser():
     )
     sample.add_argument("--scale", type=_positive_int, help="pixel enlargement")
     sample.add_argument("--npy", help="also save the raw samples as a .npy file")
+    sample.add_argument(
+        "--option",
+        action="append",
+        type=_parse_option,
+        metavar="KEY=VALUE",
+        help="keyword argument of the model's sample(), repeatable, VALUE as JSON "
+        "(e.g. temperature=0.8, method=naive, sampler=ddim, steps=50)",
+    )
     add_common(sample)
     sample.set_defaults(handler=_sample)
 

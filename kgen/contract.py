@@ -55,10 +55,13 @@ class Capability(str, enum.Enum):
     - ``EXACT_LIKELIHOOD``: ``log_prob(x, conditions=None)`` is the exact
       log-likelihood of the discrete data, per example, in nats, and
       ``bits_per_dim(x)`` is ``-log_prob / (D ln 2)`` per example.
-    - ``LIKELIHOOD_BOUND``: ``elbo(x)`` and ``iwae_log_likelihood(x,
-      num_samples)`` are lower bounds on log p(x) per example (nats);
-      ``bits_per_dim(x)`` is the matching *upper bound* per example, and
-      ``likelihood_estimator(...)`` names how it was obtained.
+    - ``LIKELIHOOD_BOUND``: ``elbo(x)`` is a lower bound on log p(x) per
+      example (nats); ``bits_per_dim(x, num_samples=...)`` is an *upper
+      bound* on the discrete data's -log p(x) / (D ln 2) per example, from an
+      estimator with ``num_samples`` samples (importance samples of a VAE's
+      IWAE bound, sampled terms of a diffusion bound; ``None``: the model's
+      default), and ``likelihood_estimator(num_samples)`` names it. Families
+      may offer more (VAEs: ``iwae_log_likelihood``).
     - ``ENCODE``: ``encode(x)`` returns a dict of named NumPy arrays with at
       least ``"latent"`` (what ``decode`` takes); ``reconstruct(x)`` decodes
       it.
@@ -252,10 +255,9 @@ class LikelihoodBound(Protocol):
     def elbo(self, x, conditions=None, *, seed=None, batch_size=None):
         """A lower bound on log p(x) per example, nats."""
 
-    def iwae_log_likelihood(self, x, num_samples, conditions=None, *, seed=None):
-        """The importance-weighted bound per example, nats."""
-
-    def bits_per_dim(self, x, conditions=None, *, num_samples=None, seed=None):
+    def bits_per_dim(
+        self, x, conditions=None, *, num_samples=None, seed=None, batch_size=None
+    ):
         """An upper bound on -log p(x) / (D ln 2) per example."""
 
     def likelihood_estimator(self, num_samples=None):
