@@ -33,12 +33,12 @@ def categorical_log_prob(logits, x):
     Returns:
         Float32 tensor ``(...)`` of log-probabilities in nats.
 
-    Example:
-
-    >>> import numpy as np
-    >>> logits = np.zeros((2, 4), "float32")
-    >>> np.allclose(categorical_log_prob(logits, np.array([0, 3])), np.log(0.25))
-    True
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.distributions import categorical_log_prob
+        >>> logits = np.zeros((2, 4), "float32")
+        >>> np.allclose(categorical_log_prob(logits, np.array([0, 3])), np.log(0.25))
+        True
     """
     logits = ops.cast(logits, "float32")
     num_levels = ops.shape(logits)[-1]

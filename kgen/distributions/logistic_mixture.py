@@ -62,10 +62,10 @@ def logistic_mixture_num_parameters(num_channels, num_mixtures):
     Returns:
         An int.
 
-    Example:
-
-    >>> logistic_mixture_num_parameters(3, 5)
-    50
+    Examples:
+        >>> from kgen.distributions import logistic_mixture_num_parameters
+        >>> logistic_mixture_num_parameters(3, 5)
+        50
     """
     if num_channels < 1 or num_mixtures < 1:
         raise ValueError(
@@ -179,13 +179,14 @@ def discretized_logistic_mixture_log_prob_per_channel(
     Returns:
         ``(..., C)`` float32 log-probabilities in nats.
 
-    Example:
-
-    >>> import numpy as np
-    >>> params = np.zeros((2, 4, 4, 10), "float32")  # 3 channels, 1 component
-    >>> x = np.zeros((2, 4, 4, 3), "int32")
-    >>> tuple(discretized_logistic_mixture_log_prob_per_channel(params, x).shape)
-    (2, 4, 4, 3)
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.distributions import (
+        ...     discretized_logistic_mixture_log_prob_per_channel)
+        >>> params = np.zeros((2, 4, 4, 10), "float32")  # 3 channels, 1 component
+        >>> x = np.zeros((2, 4, 4, 3), "int32")
+        >>> tuple(discretized_logistic_mixture_log_prob_per_channel(params, x).shape)
+        (2, 4, 4, 3)
 
     References:
         Salimans, Karpathy, Chen, Kingma. PixelCNN++: Improving the PixelCNN
@@ -217,13 +218,13 @@ def discretized_logistic_mixture_log_prob(
     Returns:
         ``(...)`` float32 log-probabilities in nats (one per pixel).
 
-    Example:
-
-    >>> import numpy as np
-    >>> params = np.zeros((2, 4, 4, 3), "float32")  # greyscale, 1 component
-    >>> x = np.full((2, 4, 4, 1), 7)
-    >>> tuple(discretized_logistic_mixture_log_prob(params, x, num_levels=17).shape)
-    (2, 4, 4)
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.distributions import discretized_logistic_mixture_log_prob
+        >>> params = np.zeros((2, 4, 4, 3), "float32")  # greyscale, 1 component
+        >>> x = np.full((2, 4, 4, 1), 7)
+        >>> tuple(discretized_logistic_mixture_log_prob(params, x, num_levels=17).shape)
+        (2, 4, 4)
 
     References:
         Salimans, Karpathy, Chen, Kingma. PixelCNN++. ICLR 2017.
@@ -297,14 +298,15 @@ def discretized_logistic_mixture_sample(
     Returns:
         ``(..., C)`` int32 levels in ``[0, num_levels - 1]``.
 
-    Example:
-
-    >>> import numpy as np
-    >>> params = np.zeros((5, 3), "float32")
-    >>> u_k, u_x = np.full((5, 1), 0.5), np.full((5, 1), 0.5)
-    >>> levels = discretized_logistic_mixture_sample(params, u_k, u_x, num_levels=17)
-    >>> ops.convert_to_numpy(levels)[:, 0]
-    array([8, 8, 8, 8, 8], dtype=int32)
+    Examples:
+        >>> import numpy as np
+        >>> from keras import ops
+        >>> from kgen.distributions import discretized_logistic_mixture_sample
+        >>> params = np.zeros((5, 3), "float32")
+        >>> u_k, u_x = np.full((5, 1), 0.5), np.full((5, 1), 0.5)
+        >>> levels = discretized_logistic_mixture_sample(params, u_k, u_x, num_levels=17)
+        >>> ops.convert_to_numpy(levels)[:, 0]
+        array([8, 8, 8, 8, 8], dtype=int32)
 
     References:
         Salimans, Karpathy, Chen, Kingma. PixelCNN++. ICLR 2017.
@@ -375,6 +377,7 @@ def discretized_logistic_mixture_mean(
     Examples:
         >>> import numpy as np
         >>> from keras import ops
+        >>> from kgen.distributions import discretized_logistic_mixture_mean
         >>> params = np.zeros((1, 3), "float32")  # one grey component at 0
         >>> mean = discretized_logistic_mixture_mean(params, 1, num_levels=17)
         >>> np.round(ops.convert_to_numpy(mean), 4)  # the middle level

@@ -38,13 +38,14 @@ def skew(x):
     that the diagonals ``i + j = s`` of the input become the columns ``s`` of
     the output.
 
-    Example:
-
-    >>> import numpy as np
-    >>> x = np.arange(4, dtype="float32").reshape(1, 2, 2, 1)
-    >>> ops.convert_to_numpy(skew(x))[0, :, :, 0]
-    array([[0., 1., 0.],
-           [0., 2., 3.]], dtype=float32)
+    Examples:
+        >>> import numpy as np
+        >>> from keras import ops
+        >>> from kgen.layers import skew
+        >>> x = np.arange(4, dtype="float32").reshape(1, 2, 2, 1)
+        >>> ops.convert_to_numpy(skew(x))[0, :, :, 0]
+        array([[0., 1., 0.],
+               [0., 2., 3.]], dtype=float32)
     """
     height, width, channels = x.shape[1], x.shape[2], x.shape[3]
     # Row i of the (H, W + H) padded map starts at flat index i (W + H) =
@@ -208,12 +209,12 @@ class RowLSTM(_PixelLSTM):
     Raises:
         ValueError: for bad sizes or channel counts.
 
-    Example:
-
-    >>> import numpy as np
-    >>> layer = RowLSTM(6, color_channels=3)
-    >>> tuple(layer(np.zeros((2, 5, 5, 12), "float32")).shape)
-    (2, 5, 5, 12)
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.layers import RowLSTM
+        >>> layer = RowLSTM(6, color_channels=3)
+        >>> tuple(layer(np.zeros((2, 5, 5, 12), "float32")).shape)
+        (2, 5, 5, 12)
 
     References:
         van den Oord, Kalchbrenner, Kavukcuoglu. Pixel Recurrent Neural
@@ -316,12 +317,12 @@ class DiagonalBiLSTM(_PixelLSTM):
     Raises:
         ValueError: for bad sizes or channel counts.
 
-    Example:
-
-    >>> import numpy as np
-    >>> layer = DiagonalBiLSTM(4)
-    >>> tuple(layer(np.zeros((2, 5, 5, 8), "float32")).shape)
-    (2, 5, 5, 8)
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.layers import DiagonalBiLSTM
+        >>> layer = DiagonalBiLSTM(4)
+        >>> tuple(layer(np.zeros((2, 5, 5, 8), "float32")).shape)
+        (2, 5, 5, 8)
 
     References:
         van den Oord, Kalchbrenner, Kavukcuoglu. Pixel Recurrent Neural

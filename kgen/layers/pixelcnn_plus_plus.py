@@ -31,11 +31,11 @@ def concat_elu(x):
 
     Keeps the information of both signs that a plain ELU would squash.
 
-    Example:
-
-    >>> import numpy as np
-    >>> tuple(concat_elu(np.ones((1, 2, 2, 3), "float32")).shape)
-    (1, 2, 2, 6)
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.layers import concat_elu
+        >>> tuple(concat_elu(np.ones((1, 2, 2, 3), "float32")).shape)
+        (1, 2, 2, 6)
     """
     return ops.elu(ops.concatenate([x, -x], axis=-1))
 
@@ -170,12 +170,12 @@ class DownShiftedConv2D(_ShiftedConv2D):
     Returns:
         ``(batch, ceil(height / s), ceil(width / s), filters)``.
 
-    Example:
-
-    >>> import numpy as np
-    >>> layer = DownShiftedConv2D(8)
-    >>> tuple(layer(np.zeros((2, 6, 6, 3), "float32")).shape)
-    (2, 6, 6, 8)
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.layers import DownShiftedConv2D
+        >>> layer = DownShiftedConv2D(8)
+        >>> tuple(layer(np.zeros((2, 6, 6, 3), "float32")).shape)
+        (2, 6, 6, 8)
 
     References:
         Salimans, Karpathy, Chen, Kingma. PixelCNN++: Improving the PixelCNN
@@ -217,12 +217,12 @@ class DownRightShiftedConv2D(_ShiftedConv2D):
     Returns:
         ``(batch, ceil(height / s), ceil(width / s), filters)``.
 
-    Example:
-
-    >>> import numpy as np
-    >>> layer = DownRightShiftedConv2D(8, strides=2)
-    >>> tuple(layer(np.zeros((2, 6, 6, 3), "float32")).shape)
-    (2, 3, 3, 8)
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.layers import DownRightShiftedConv2D
+        >>> layer = DownRightShiftedConv2D(8, strides=2)
+        >>> tuple(layer(np.zeros((2, 6, 6, 3), "float32")).shape)
+        (2, 3, 3, 8)
 
     References:
         Salimans et al. PixelCNN++. ICLR 2017.
@@ -293,12 +293,12 @@ class DownShiftedConv2DTranspose(_ShiftedConv2DTranspose):
     Returns:
         ``(batch, s * height, s * width, filters)``.
 
-    Example:
-
-    >>> import numpy as np
-    >>> layer = DownShiftedConv2DTranspose(8)
-    >>> tuple(layer(np.zeros((2, 3, 3, 4), "float32")).shape)
-    (2, 6, 6, 8)
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.layers import DownShiftedConv2DTranspose
+        >>> layer = DownShiftedConv2DTranspose(8)
+        >>> tuple(layer(np.zeros((2, 3, 3, 4), "float32")).shape)
+        (2, 6, 6, 8)
 
     References:
         Salimans et al. PixelCNN++. ICLR 2017.
@@ -337,12 +337,12 @@ class DownRightShiftedConv2DTranspose(_ShiftedConv2DTranspose):
     Returns:
         ``(batch, s * height, s * width, filters)``.
 
-    Example:
-
-    >>> import numpy as np
-    >>> layer = DownRightShiftedConv2DTranspose(8)
-    >>> tuple(layer(np.zeros((2, 3, 3, 4), "float32")).shape)
-    (2, 6, 6, 8)
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.layers import DownRightShiftedConv2DTranspose
+        >>> layer = DownRightShiftedConv2DTranspose(8)
+        >>> tuple(layer(np.zeros((2, 3, 3, 4), "float32")).shape)
+        (2, 6, 6, 8)
 
     References:
         Salimans et al. PixelCNN++. ICLR 2017.
@@ -377,19 +377,22 @@ class GatedResNetBlock(keras.layers.Layer):
             a 1x1 convolution (the shortcut from the upward pass, or ``u``
             for the ``ul`` stream). It must keep the block's causality.
         condition: optional ``(batch, features)`` vector (e.g. one-hot
-            labels) projected and added as a per-channel bias.
+            labels) projected and added as a per-channel bias, or a
+            ``(batch, height, width, features)`` map (e.g. an embedded
+            condition grid) projected by a 1x1 convolution and added as a
+            location-dependent bias.
         training: whether dropout is active.
 
     Returns:
         A tensor shaped like ``inputs``.
 
-    Example:
-
-    >>> import numpy as np
-    >>> block = GatedResNetBlock("down_right")
-    >>> x = np.zeros((2, 6, 6, 8), "float32")
-    >>> tuple(block(x, auxiliary=x).shape)
-    (2, 6, 6, 8)
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.layers import GatedResNetBlock
+        >>> block = GatedResNetBlock("down_right")
+        >>> x = np.zeros((2, 6, 6, 8), "float32")
+        >>> tuple(block(x, auxiliary=x).shape)
+        (2, 6, 6, 8)
 
     References:
         Salimans et al. PixelCNN++. ICLR 2017.
@@ -458,7 +461,9 @@ class GatedResNetBlock(keras.layers.Layer):
         hidden = self.conv_out(hidden)
         if condition is not None:
             bias = self.condition_projection(ops.cast(condition, hidden.dtype))
-            hidden = hidden + bias[:, None, None, :]
+            if len(bias.shape) == 2:  # one vector per example
+                bias = bias[:, None, None, :]
+            hidden = hidden + bias
         value, gate = ops.split(hidden, 2, axis=-1)
         return inputs + value * ops.sigmoid(gate)
 

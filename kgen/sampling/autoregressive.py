@@ -1,18 +1,20 @@
-"""Samplers for autoregressive image models.
+"""Samplers for autoregressive models over integer grids.
 
-Both samplers fill a batch of integer images one sub-pixel at a time, in
-raster order and, within a pixel, channel order. All random numbers come from
-``model.draw_noise`` before the loop, so the two samplers draw the same images
-for the same noise.
+Both samplers fill a batch of integer grids one sub-pixel at a time, in
+raster order and, within a position, channel order. All random numbers come
+from ``model.draw_noise`` before the loop, so the two samplers draw the same
+data for the same noise.
 
 - ``naive_sample`` runs the whole network for every sub-pixel: ``H * W * C``
   full forward passes.
-- ``fast_sample`` asks the model for a cached step that computes only what
+- ``fast_sample`` runs the model's cached loop, which computes only what
   changed (see ``GatedPixelCNN``), in the manner of Ramachandran et al., 2017,
   "Fast Generation for Convolutional Autoregressive Models".
 
-Both loops are compiled with ``kgen.backend.compile_function`` (with XLA on
-TensorFlow as well as JAX) and read the model's current weights on every call.
+Both loops are compiled by the model's one compiled-inference cache
+(``GenerativeModel.compiled``, with XLA on TensorFlow as well as JAX), once
+per model and batch size, and read the model's current weights on every
+call.
 """
 
 from keras import ops
@@ -41,13 +43,23 @@ def _loop_arguments(temperature, start):
     )
 
 
-def naive_sample(model, images, labels, noise, temperature, start=0):
+def _tensors(images, labels, condition_grid):
+    images = ops.convert_to_tensor(images, dtype="int32")
+    if labels is not None:
+        labels = ops.convert_to_tensor(labels, dtype="int32")
+    if condition_grid is not None:
+        condition_grid = ops.convert_to_tensor(condition_grid, dtype="int32")
+    return images, labels, condition_grid
+
+
+def naive_sample(model, images, labels, condition_grid, noise, temperature, start=0):
     """Fill sub-pixels ``start, start + 1, ...`` by rerunning the network.
 
     Args:
         model: an ``AutoregressiveModel``.
         images: int32 ``(B, H, W, C)``; sub-pixels before ``start`` are kept.
         labels: int32 ``(B,)`` or None.
+        condition_grid: int32 ``(B, H', W')`` or None.
         noise: ``model.draw_noise(B, seed)``.
         temperature: positive float.
         start: first sub-pixel to sample (raster index).
@@ -55,17 +67,23 @@ def naive_sample(model, images, labels, noise, temperature, start=0):
     Returns:
         int32 tensor ``(B, H, W, C)``.
     """
-    height, width, channels = model.image_shape
+    height, width, channels = model.grid_shape
     total = height * width * channels
 
-    def loop(images, labels, noise, temperature, start):
+    def loop(images, labels, condition_grid, noise, temperature, start):
         positions = ops.reshape(
             ops.arange(total, dtype="int32"), (1, height, width, channels)
         )
+        # The condition grid is given: its map is the same at every step.
+        condition_map = None
+        if condition_grid is not None:
+            condition_map = model.condition_map(condition_grid)
 
         def body(t, x):
             row, col, channel = _raster_position(t, width, channels)
-            outputs = model.call_on_float(model.preprocess(x), labels, training=False)
+            outputs = model.call_network(
+                model.embed_inputs(x), labels, condition_map, training=False
+            )
             value = model.sample_subpixel(
                 outputs, row, col, channel, noise, temperature
             )
@@ -76,41 +94,25 @@ def naive_sample(model, images, labels, noise, temperature, start=0):
 
         return ops.fori_loop(start, total, body, images)
 
-    images = ops.convert_to_tensor(images, dtype="int32")
-    if labels is not None:
-        labels = ops.convert_to_tensor(labels, dtype="int32")
-    return model.run_compiled(
-        "naive_sample",
-        loop,
-        images,
-        labels,
+    compiled = model.compiled("naive_sample", loop, xla=True)
+    return compiled(
+        *_tensors(images, labels, condition_grid),
         noise,
         *_loop_arguments(temperature, start),
-        xla=True,
     )
 
 
-def fast_sample(model, images, labels, noise, temperature, start=0):
+def fast_sample(model, images, labels, condition_grid, noise, temperature, start=0):
     """Fill sub-pixels from ``start`` with the model's cached sampler.
 
-    The model provides ``fast_sample_loop(images, labels, noise, temperature,
-    start)``, a pure tensor function that computes, for each new sub-pixel,
-    only the activations that changed. Arguments and result as in
-    ``naive_sample``.
+    The model provides ``fast_sample_loop(images, labels, condition_grid,
+    noise, temperature, start)``, a pure tensor function that computes, for
+    each new sub-pixel, only the activations that changed. Arguments and
+    result as in ``naive_sample``.
     """
-
-    def loop(images, labels, noise, temperature, start):
-        return model.fast_sample_loop(images, labels, noise, temperature, start)
-
-    images = ops.convert_to_tensor(images, dtype="int32")
-    if labels is not None:
-        labels = ops.convert_to_tensor(labels, dtype="int32")
-    return model.run_compiled(
-        "fast_sample",
-        loop,
-        images,
-        labels,
+    compiled = model.compiled("fast_sample", model.fast_sample_loop, xla=True)
+    return compiled(
+        *_tensors(images, labels, condition_grid),
         noise,
         *_loop_arguments(temperature, start),
-        xla=True,
     )

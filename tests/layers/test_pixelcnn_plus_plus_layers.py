@@ -162,6 +162,20 @@ def test_gated_block_uses_auxiliary_input_and_condition(rng):
     )
 
 
+def test_gated_block_takes_a_condition_map_as_a_local_bias(rng):
+    x = rng.normal(size=(2, 4, 4, 4)).astype("float32")
+    condition = rng.normal(size=(2, 4, 4, 3)).astype("float32")
+    block = GatedResNetBlock("down", seed=0)
+    out = _np(block(x, condition=condition))
+    moved = condition.copy()
+    moved[:, 2, 1] += 1.0
+    changed = np.abs(_np(block(x, condition=moved)) - out).sum(axis=(0, 3))
+    # the map enters at its own location only (after the block's convolutions)
+    assert changed[2, 1] > 0
+    changed[2, 1] = 0
+    assert np.all(changed == 0)
+
+
 def test_gated_block_dropout_is_seeded_and_only_in_training(rng):
     x = rng.normal(size=(2, 4, 4, 4)).astype("float32")
     block = GatedResNetBlock("down", dropout_rate=0.5, seed=3)

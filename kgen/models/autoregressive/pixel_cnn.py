@@ -6,6 +6,7 @@ from keras import ops
 from kgen.api_export import kgen_export
 from kgen.layers.autoregressive import MaskedConv2D
 from kgen.models.autoregressive.base import CategoricalAutoregressiveModel
+from kgen.validation import check_positive_int
 
 __all__ = ["PixelCNN"]
 
@@ -22,39 +23,48 @@ class PixelCNN(CategoricalAutoregressiveModel):
     inside the nominal receptive field but never reach it (the Gated
     PixelCNN removes it).
 
+    The same class models images ``(H, W, C)`` and grids of tokens ``(H, W)``
+    (e.g. VQ-VAE codes, with ``input_embedding="embedding"``); class labels
+    (``num_classes``) add a learned per-class bias and a condition grid
+    (``condition_grid_shape``) a learned location-dependent bias (a 1x1
+    projection of the condition map) to every hidden layer.
+
     Args:
-        image_shape: ``(height, width, channels)``.
-        num_levels: pixel values per sub-pixel (256 for 8-bit images).
+        data_shape: ``(height, width, channels)`` or ``(height, width)``.
+        num_levels: values per sub-pixel (256 for 8-bit images).
         num_classes: number of classes for class-conditional training, or
-            None. Labels add a learned per-class bias to every hidden layer.
+            None.
         filters: hidden channels (a multiple of ``channels``).
         num_layers: residual masked-convolution blocks.
         first_kernel_size: kernel size of the mask-"A" layer.
         kernel_size: kernel size of the residual blocks.
-        **kwargs: standard ``keras.Model`` arguments.
+        **kwargs: ``input_embedding``, ``embedding_dim``,
+            ``condition_grid_shape``, ``condition_grid_levels`` (see
+            ``AutoregressiveModel``) and standard ``keras.Model`` arguments.
 
     Call arguments:
-        inputs: integer images ``(B, H, W, C)`` in ``[0, num_levels - 1]``,
-            or ``{"images": ..., "labels": ...}`` when conditional.
+        inputs: integer data ``(B, *data_shape)`` in ``[0, num_levels - 1]``,
+            or a dict ``{"images" (or "tokens"): ..., "labels": ...,
+            "condition_grid": ...}`` when conditional.
         training: unused (no dropout).
 
     Returns:
-        Logits ``(B, H, W, C, num_levels)`` (float32).
+        Logits ``(B, H, W, C, num_levels)`` (float32; ``C = 1`` for tokens).
 
     Raises:
         ValueError: for invalid arguments (see ``AutoregressiveModel``).
 
-    Example:
-
-    >>> import numpy as np
-    >>> model = PixelCNN((8, 8, 1), num_levels=4, filters=8, num_layers=2)
-    >>> model.compile(optimizer="adam")
-    >>> x = np.random.randint(0, 4, size=(16, 8, 8, 1))
-    >>> _ = model.fit(x, epochs=1, verbose=0)
-    >>> model.log_prob(x).shape
-    (16,)
-    >>> model.sample(2, seed=0).shape
-    (2, 8, 8, 1)
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.models import PixelCNN
+        >>> model = PixelCNN((8, 8, 1), num_levels=4, filters=8, num_layers=2)
+        >>> model.compile(optimizer="adam")
+        >>> x = np.random.default_rng(0).integers(0, 4, size=(16, 8, 8, 1))
+        >>> _ = model.fit(x, epochs=1, verbose=0)
+        >>> model.log_prob(x).shape
+        (16,)
+        >>> model.sample(2, seed=0).shape
+        (2, 8, 8, 1)
 
     References:
         van den Oord, Kalchbrenner, Kavukcuoglu. "Pixel Recurrent Neural
@@ -63,7 +73,7 @@ class PixelCNN(CategoricalAutoregressiveModel):
 
     def __init__(
         self,
-        image_shape,
+        data_shape,
         num_levels=256,
         num_classes=None,
         filters=64,
@@ -72,13 +82,17 @@ class PixelCNN(CategoricalAutoregressiveModel):
         kernel_size=3,
         **kwargs,
     ):
-        super().__init__(image_shape, num_levels, num_classes, **kwargs)
-        channels = self.image_shape[-1]
-        if not isinstance(num_layers, int) or num_layers < 0:
+        super().__init__(data_shape, num_levels, num_classes, **kwargs)
+        channels = self.grid_shape[-1]
+        if (
+            isinstance(num_layers, bool)
+            or not isinstance(num_layers, int)
+            or num_layers < 0
+        ):
             raise ValueError(
                 f"num_layers must be a non-negative integer; received {num_layers!r}."
             )
-        self.filters = filters
+        self.filters = check_positive_int(filters, "filters")
         self.num_layers = num_layers
         self.first_kernel_size = first_kernel_size
         self.kernel_size = kernel_size
@@ -95,31 +109,33 @@ class PixelCNN(CategoricalAutoregressiveModel):
         self.output_logits = MaskedConv2D(
             channels * self.num_levels, 1, "B", channels, name="logits", dtype="float32"
         )
-        if num_classes is not None:
-            # One per-class bias vector for each hidden layer.
-            self.class_embeddings = [
-                keras.layers.Embedding(num_classes, filters, name=f"class_bias_{i}")
-                for i in range(num_layers + 1)
-            ]
-        else:
-            self.class_embeddings = []
+        # One per-class bias vector for each hidden layer.
+        self.class_embeddings = [
+            keras.layers.Embedding(num_classes, filters, name=f"class_bias_{i}")
+            for i in range(num_layers + 1)
+            if num_classes is not None
+        ]
+        # One 1x1 projection of the condition map for each hidden layer.
+        self.condition_projections = [
+            keras.layers.Dense(filters, use_bias=False, name=f"condition_bias_{i}")
+            for i in range(num_layers + 1)
+            if self.condition_grid_shape is not None
+        ]
 
-    def call_on_float(self, x_float, labels=None, training=False):
+    def call_network(self, features, labels=None, condition_map=None, training=False):
         def condition(h, index):
-            if labels is None:
-                return h
-            bias = self.class_embeddings[index](labels)
-            return h + ops.reshape(bias, (-1, 1, 1, self.filters))
+            if labels is not None:
+                bias = self.class_embeddings[index](labels)
+                h = h + ops.reshape(bias, (-1, 1, 1, self.filters))
+            if condition_map is not None:
+                h = h + self.condition_projections[index](condition_map)
+            return h
 
-        h = condition(self.input_conv(x_float), 0)
+        h = condition(self.input_conv(features), 0)
         for index, conv in enumerate(self.hidden_convs):
             h = h + condition(conv(ops.relu(h)), index + 1)
         logits = self.output_logits(self.output_hidden(ops.relu(h)))
-        height, width, channels = self.image_shape
-        return ops.reshape(
-            logits,
-            (-1, ops.shape(logits)[1], ops.shape(logits)[2], channels, self.num_levels),
-        )
+        return self.logits_from_features(logits)
 
     def get_config(self):
         config = super().get_config()

@@ -39,10 +39,16 @@ class PixelCNNPlusPlus(AutoregressiveModel):
     output at a pixel never sees that pixel: the colour order R -> G -> B
     lives in the mixture's linear coupling of the channel means.
 
+    Conditioning enters every gated resnet block as a bias: class labels as
+    a one-hot vector, a condition grid (``condition_grid_shape``) as its map,
+    average-pooled to each scale's resolution (a location-dependent bias).
+    The mixture treats the levels as ordered intensities; for code indices
+    the categorical models (``GatedPixelCNN``, ``PixelCNN``) fit better.
+
     Args:
-        image_shape: ``(height, width, channels)``; height and width must be
-            multiples of ``2 ** (num_scales - 1)``.
-        num_levels: pixel values per sub-pixel (256 for 8-bit images).
+        data_shape: ``(height, width, channels)`` or ``(height, width)``;
+            height and width must be multiples of ``2 ** (num_scales - 1)``.
+        num_levels: values per sub-pixel (256 for 8-bit images).
         num_classes: number of classes of a class-conditional model, or None
             (labels enter every block as a one-hot bias).
         num_filters: channels of both streams.
@@ -51,11 +57,14 @@ class PixelCNNPlusPlus(AutoregressiveModel):
         num_logistic_mix: number of mixture components.
         dropout_rate: dropout inside the blocks during training.
         seed: int seed of the dropout layers (None for a random one).
-        **kwargs: standard ``keras.Model`` arguments.
+        **kwargs: ``input_embedding``, ``embedding_dim``,
+            ``condition_grid_shape``, ``condition_grid_levels`` (see
+            ``AutoregressiveModel``) and standard ``keras.Model`` arguments.
 
     Call arguments:
-        inputs: integer images ``(B, H, W, C)`` in ``[0, num_levels - 1]``, or
-            ``{"images": ..., "labels": ...}`` for a class-conditional model.
+        inputs: integer data ``(B, *data_shape)`` in ``[0, num_levels - 1]``,
+            or a dict ``{"images" (or "tokens"): ..., "labels": ...,
+            "condition_grid": ...}`` when conditional.
         training: whether dropout is active.
 
     Returns:
@@ -65,15 +74,15 @@ class PixelCNNPlusPlus(AutoregressiveModel):
     Raises:
         ValueError: for bad sizes or images not divisible by the downsampling.
 
-    Example:
-
-    >>> import numpy as np
-    >>> model = PixelCNNPlusPlus((8, 8, 1), num_levels=17, num_filters=8,
-    ...                          num_resnet=1, num_scales=2, num_logistic_mix=2)
-    >>> model.compile(optimizer="adam")
-    >>> x = np.random.randint(0, 17, size=(4, 8, 8, 1))
-    >>> model.log_prob(x).shape
-    (4,)
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.models import PixelCNNPlusPlus
+        >>> model = PixelCNNPlusPlus((8, 8, 1), num_levels=17, num_filters=8,
+        ...                          num_resnet=1, num_scales=2, num_logistic_mix=2)
+        >>> model.compile(optimizer="adam")
+        >>> x = np.random.default_rng(0).integers(0, 17, size=(4, 8, 8, 1))
+        >>> model.log_prob(x).shape
+        (4,)
 
     References:
         Salimans, Karpathy, Chen, Kingma. PixelCNN++: Improving the PixelCNN
@@ -83,7 +92,7 @@ class PixelCNNPlusPlus(AutoregressiveModel):
 
     def __init__(
         self,
-        image_shape,
+        data_shape,
         num_levels=256,
         num_classes=None,
         num_filters=32,
@@ -104,21 +113,21 @@ class PixelCNNPlusPlus(AutoregressiveModel):
                 raise ValueError(
                     f"{name} must be a positive integer; received {value!r}."
                 )
-        self.num_scales = num_scales  # read by minimum_image_size() in super()
-        super().__init__(image_shape, num_levels, num_classes, **kwargs)
+        super().__init__(data_shape, num_levels, num_classes, **kwargs)
+        self.num_scales = num_scales
         factor = 2 ** (num_scales - 1)
-        if self.image_shape[0] % factor or self.image_shape[1] % factor:
+        if self.grid_shape[0] % factor or self.grid_shape[1] % factor:
             raise ValueError(
                 f"PixelCNNPlusPlus with num_scales={num_scales} halves the image "
                 f"{num_scales - 1} time(s), so height and width must be multiples "
-                f"of {factor}; received image_shape {self.image_shape}."
+                f"of {factor}; received data_shape {self.data_shape}."
             )
         self.num_filters = num_filters
         self.num_resnet = num_resnet
         self.num_logistic_mix = num_logistic_mix
         self.dropout_rate = float(dropout_rate)
         self.seed = seed
-        channels = self.image_shape[-1]
+        channels = self.grid_shape[-1]
         self.num_parameters = logistic_mixture_num_parameters(
             channels, num_logistic_mix
         )
@@ -178,33 +187,43 @@ class PixelCNNPlusPlus(AutoregressiveModel):
             self.num_parameters, dtype="float32", name="mixture_parameters"
         )
 
-    def minimum_image_size(self):
-        factor = 2 ** (self.num_scales - 1)
-        return (factor, factor)
-
-    def _check_images(self, x, name="images"):
-        images = super()._check_images(x, name)
-        factor = 2 ** (self.num_scales - 1)
-        if images.shape[1] % factor or images.shape[2] % factor:
-            raise ValueError(
-                f"PixelCNNPlusPlus with num_scales={self.num_scales} needs {name} "
-                f"whose height and width are multiples of {factor}; received "
-                f"shape {tuple(images.shape)}."
-            )
-        return images
-
-    def call_on_float(self, x_float, labels=None, training=False):
-        condition = None
+    def _conditions_per_scale(self, labels, condition_map, dtype):
+        """The block conditioning of every scale (None without any)."""
+        if labels is None and condition_map is None:
+            return [None] * self.num_scales
+        one_hot = None
         if labels is not None:
-            condition = ops.one_hot(labels, self.num_classes, dtype=x_float.dtype)
+            one_hot = ops.one_hot(labels, self.num_classes, dtype=dtype)
+        out = []
+        for scale in range(self.num_scales):
+            if condition_map is None:
+                out.append(one_hot)
+                continue
+            factor = 2**scale
+            spatial = ops.cast(condition_map, dtype)
+            if factor > 1:
+                spatial = ops.average_pool(spatial, factor, strides=factor)
+            if one_hot is not None:
+                shape = ops.shape(spatial)
+                tiled = ops.broadcast_to(
+                    one_hot[:, None, None, :],
+                    (shape[0], shape[1], shape[2], self.num_classes),
+                )
+                spatial = ops.concatenate([tiled, spatial], axis=-1)
+            out.append(spatial)
+        return out
+
+    def call_network(self, features, labels=None, condition_map=None, training=False):
+        conditions = self._conditions_per_scale(labels, condition_map, features.dtype)
         # a channel of ones tells the image apart from the zero padding
-        x = ops.concatenate([x_float, ops.ones_like(x_float[..., :1])], axis=-1)
+        x = ops.concatenate([features, ops.ones_like(features[..., :1])], axis=-1)
         u_list = [down_shift(self.u_input(x))]
         ul_list = [
             down_shift(self.ul_input_above(x)) + right_shift(self.ul_input_left(x))
         ]
         # upward pass
         for scale in range(self.num_scales):
+            condition = conditions[scale]
             for u_block, ul_block in zip(
                 self.up_u_blocks[scale], self.up_ul_blocks[scale]
             ):
@@ -225,6 +244,7 @@ class PixelCNNPlusPlus(AutoregressiveModel):
         # downward pass, consuming the upward activations as shortcuts
         u, ul = u_list.pop(), ul_list.pop()
         for level in range(self.num_scales):
+            condition = conditions[self.num_scales - 1 - level]
             for u_block, ul_block in zip(
                 self.down_u_blocks[level], self.down_ul_blocks[level]
             ):
@@ -250,7 +270,7 @@ class PixelCNNPlusPlus(AutoregressiveModel):
     def draw_noise(self, num_samples, seed):
         # per pixel: one uniform per component (Gumbel-max choice of the
         # component) and one per channel (the logistic value)
-        height, width, channels = self.image_shape
+        height, width, channels = self.grid_shape
         shape = (num_samples, height, width, self.num_logistic_mix + channels)
         return keras.random.uniform(shape, seed=seed)
 

@@ -23,7 +23,11 @@ class PixelRNN(CategoricalAutoregressiveModel):
     convolutions (mask "B") give ``num_levels`` logits for every sub-pixel.
     The colour channels of a pixel are modelled in the order R -> G -> B by
     splitting every feature map into contiguous colour groups. A class label
-    (``num_classes`` set) adds a learned bias to the input features.
+    (``num_classes`` set) adds a learned bias to the input features; a
+    condition grid (``condition_grid_shape``) adds a learned
+    location-dependent bias (a 1x1 projection of the condition map) to the
+    input of every layer. Images ``(H, W, C)`` and token grids ``(H, W)``
+    (with ``input_embedding="embedding"`` for codes) are both modelled.
 
     The Row LSTM sees a triangle above each pixel (its receptive field is
     unbounded upwards but has gaps to the side); the Diagonal BiLSTM sees
@@ -36,8 +40,8 @@ class PixelRNN(CategoricalAutoregressiveModel):
     recurrence makes receptive-field cropping pointless for the Row LSTM).
 
     Args:
-        image_shape: ``(height, width, channels)``.
-        num_levels: pixel values per sub-pixel (256 for 8-bit images).
+        data_shape: ``(height, width, channels)`` or ``(height, width)``.
+        num_levels: values per sub-pixel (256 for 8-bit images).
         num_classes: number of classes of a class-conditional model, or None.
         cell: ``"row_lstm"`` or ``"diagonal_bilstm"``.
         num_layers: number of LSTM layers.
@@ -45,29 +49,32 @@ class PixelRNN(CategoricalAutoregressiveModel):
             the residual stream has ``2 * hidden_units`` features.
         first_kernel_size: odd size of the type-A input convolution (7).
         row_kernel_size: odd width of the Row LSTM convolutions (3).
-        **kwargs: standard ``keras.Model`` arguments.
+        **kwargs: ``input_embedding``, ``embedding_dim``,
+            ``condition_grid_shape``, ``condition_grid_levels`` (see
+            ``AutoregressiveModel``) and standard ``keras.Model`` arguments.
 
     Call arguments:
-        inputs: integer images ``(B, H, W, C)`` in ``[0, num_levels - 1]``, or
-            ``{"images": ..., "labels": ...}`` for a class-conditional model.
+        inputs: integer data ``(B, *data_shape)`` in ``[0, num_levels - 1]``,
+            or a dict ``{"images" (or "tokens"): ..., "labels": ...,
+            "condition_grid": ...}`` when conditional.
         training: unused (no dropout).
 
     Returns:
-        Logits ``(B, H, W, C, num_levels)`` (float32).
+        Logits ``(B, H, W, C, num_levels)`` (float32; ``C = 1`` for tokens).
 
     Raises:
         ValueError: for an unknown ``cell`` or bad sizes.
 
-    Example:
-
-    >>> import numpy as np
-    >>> model = PixelRNN((6, 6, 1), num_levels=4, hidden_units=4, num_layers=1)
-    >>> model.compile(optimizer="adam")
-    >>> x = np.random.randint(0, 4, size=(8, 6, 6, 1))
-    >>> model.log_prob(x).shape
-    (8,)
-    >>> model.sample(2, seed=0).shape
-    (2, 6, 6, 1)
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.models import PixelRNN
+        >>> model = PixelRNN((6, 6, 1), num_levels=4, hidden_units=4, num_layers=1)
+        >>> model.compile(optimizer="adam")
+        >>> x = np.random.default_rng(0).integers(0, 4, size=(8, 6, 6, 1))
+        >>> model.log_prob(x).shape
+        (8,)
+        >>> model.sample(2, seed=0).shape
+        (2, 6, 6, 1)
 
     References:
         van den Oord, Kalchbrenner, Kavukcuoglu. Pixel Recurrent Neural
@@ -76,7 +83,7 @@ class PixelRNN(CategoricalAutoregressiveModel):
 
     def __init__(
         self,
-        image_shape,
+        data_shape,
         num_levels=256,
         num_classes=None,
         cell="diagonal_bilstm",
@@ -86,18 +93,23 @@ class PixelRNN(CategoricalAutoregressiveModel):
         row_kernel_size=3,
         **kwargs,
     ):
-        super().__init__(image_shape, num_levels, num_classes, **kwargs)
+        super().__init__(data_shape, num_levels, num_classes, **kwargs)
         if cell not in _CELLS:
             raise ValueError(
                 f"cell must be one of {sorted(_CELLS)}; received {cell!r}."
             )
-        if not isinstance(num_layers, int) or num_layers < 1:
+        if (
+            isinstance(num_layers, bool)
+            or not isinstance(num_layers, int)
+            or num_layers < 1
+        ):
             raise ValueError(
                 f"num_layers must be a positive integer; received {num_layers!r}."
             )
-        channels = self.image_shape[-1]
+        channels = self.grid_shape[-1]
         if (
-            not isinstance(hidden_units, int)
+            isinstance(hidden_units, bool)
+            or not isinstance(hidden_units, int)
             or hidden_units % channels
             or (hidden_units < 1)
         ):
@@ -136,17 +148,23 @@ class PixelRNN(CategoricalAutoregressiveModel):
             if num_classes is not None
             else None
         )
+        # one 1x1 projection of the condition map per LSTM layer's input
+        self.condition_projections = [
+            keras.layers.Dense(features, use_bias=False, name=f"condition_bias_{i}")
+            for i in range(num_layers)
+            if self.condition_grid_shape is not None
+        ]
 
-    def call_on_float(self, x_float, labels=None, training=False):
-        h = self.input_conv(x_float)
+    def call_network(self, features, labels=None, condition_map=None, training=False):
+        h = self.input_conv(features)
         if labels is not None:
             h = h + self.class_embedding(labels)[:, None, None, :]
-        for layer in self.lstm_layers:
+        for index, layer in enumerate(self.lstm_layers):
+            if condition_map is not None:
+                h = h + self.condition_projections[index](condition_map)
             h = layer(h)
         logits = self.output_logits(self.output_hidden(ops.relu(h)))
-        channels = self.image_shape[-1]
-        height, width = x_float.shape[1], x_float.shape[2]
-        return ops.reshape(logits, (-1, height, width, channels, self.num_levels))
+        return self.logits_from_features(logits)
 
     def get_config(self):
         config = super().get_config()

@@ -42,18 +42,31 @@ def test_loss_is_nats_per_subpixel_and_bits_per_dim_agrees(rng):
     model = _tiny((3, 3, 1), 4)
     x = rng.integers(0, 4, size=(8, 3, 3, 1))
     log_p = model.log_prob(x)
-    expected_nats = -log_p.mean() / 9
+    expected_nats = -log_p / 9  # per example, per sub-pixel
     loss = model.compute_loss(x=x, y_pred=model(x))
     np.testing.assert_allclose(
-        float(keras.ops.convert_to_numpy(loss)), expected_nats, rtol=1e-5
+        float(keras.ops.convert_to_numpy(loss)), expected_nats.mean(), rtol=1e-5
     )
-    np.testing.assert_allclose(
-        model.bits_per_dim(x), expected_nats / math.log(2), rtol=1e-5
-    )
+    # bits/dim per example
+    bits = model.bits_per_dim(x)
+    assert bits.shape == (8,) and bits.dtype == np.float32
+    np.testing.assert_allclose(bits, expected_nats / math.log(2), rtol=1e-5)
     # evaluate() reports the same figure as its bits_per_dim metric.
     logs = model.evaluate(x, batch_size=8, verbose=0, return_dict=True)
+    np.testing.assert_allclose(logs["bits_per_dim"], bits.mean(), rtol=1e-4)
+
+
+def test_sample_weight_weights_the_per_example_loss_as_keras_does(rng):
+    model = _tiny((3, 3, 1), 4)
+    x = rng.integers(0, 4, size=(4, 3, 3, 1))
+    weights = np.array([0.0, 1.0, 2.0, 0.5], "float32")
+    per_example = -model.log_prob(x) / 9
+    loss = model.compute_loss(x=x, y_pred=model(x), sample_weight=weights)
+    # "sum_over_batch_size": sum(w_i l_i) / batch size
     np.testing.assert_allclose(
-        logs["bits_per_dim"], expected_nats / math.log(2), rtol=1e-4
+        float(keras.ops.convert_to_numpy(loss)),
+        np.sum(weights * per_example) / 4,
+        rtol=1e-5,
     )
 
 
@@ -86,23 +99,55 @@ def test_bad_inputs_raise_clear_errors(rng):
         model.sample(1, method="fast")
     with pytest.raises(ValueError, match="num_given_rows"):
         model.complete(good, 4)
-    with pytest.raises(ValueError, match="image_shape"):
-        PixelCNN((3, 3), num_levels=4)
+    with pytest.raises(ValueError, match="data_shape"):
+        PixelCNN((3, 3, 1, 1), num_levels=4)
     with pytest.raises(ValueError, match="num_levels"):
         PixelCNN((3, 3, 1), num_levels=1)
+    with pytest.raises(ValueError, match="input_embedding"):
+        PixelCNN((3, 3), num_levels=4, input_embedding="one_hot")
+    with pytest.raises(ValueError, match="embedding_dim.*neither"):
+        PixelCNN((3, 3), num_levels=4, embedding_dim=8)
+    with pytest.raises(ValueError, match="go together"):
+        PixelCNN((4, 4), num_levels=4, condition_grid_shape=(2, 2))
+    with pytest.raises(ValueError, match="whole multiple"):
+        PixelCNN(
+            (4, 4), num_levels=4, condition_grid_shape=(3, 2), condition_grid_levels=5
+        )
 
 
-class _NeedsFourPixels(PixelCNN):
-    def minimum_image_size(self):
-        return (4, 4)
-
-
-def test_images_smaller_than_needed_raise():
-    with pytest.raises(ValueError, match="at least 4x4"):
-        _NeedsFourPixels((3, 3, 1), num_levels=4, filters=4, num_layers=0)
-    model = _NeedsFourPixels((4, 4, 1), num_levels=4, filters=4, num_layers=0)
-    with pytest.raises(ValueError, match="at least 4x4"):
-        model.log_prob(np.zeros((1, 3, 4, 1), "int32"))
+def test_condition_grid_is_checked_like_labels(rng):
+    model = PixelCNN(
+        (4, 4),
+        num_levels=4,
+        filters=4,
+        num_layers=0,
+        first_kernel_size=3,
+        condition_grid_shape=(2, 2),
+        condition_grid_levels=3,
+    )
+    x = rng.integers(0, 4, size=(2, 4, 4))
+    with pytest.raises(ValueError, match=r"conditioned on a grid of shape \(2, 2\)"):
+        model.log_prob(x)
+    with pytest.raises(ValueError, match=r"\[0, 2\]"):
+        model.log_prob(x, condition_grid=np.full((2, 2, 2), 3))
+    with pytest.raises(ValueError, match="shape"):
+        model.log_prob(x, condition_grid=np.zeros((3, 2, 2), "int32"))
+    with pytest.raises(ValueError, match="condition_grid"):
+        model.fit({"tokens": x}, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="keys"):
+        model.fit({"images": x, "condition_grid": np.zeros((2, 2, 2))}, verbose=0)
+    # one grid for all examples, or one per example
+    grid = rng.integers(0, 3, size=(2, 2))
+    np.testing.assert_allclose(
+        model.log_prob(x, condition_grid=grid),
+        model.log_prob(x, condition_grid=np.stack([grid, grid])),
+        rtol=1e-6,
+    )
+    unconditioned = _tiny((3, 3, 1), 4)
+    with pytest.raises(ValueError, match="without condition_grid_shape"):
+        unconditioned.log_prob(
+            np.zeros((1, 3, 3, 1), "int32"), condition_grid=np.zeros((1, 2, 2))
+        )
 
 
 def test_conditional_model_checks_labels(rng):

@@ -34,17 +34,17 @@ def _subpixel_dependencies(model, rng, repeats=3):
     sub-pixel (r, c, k) depend on. One batched gradient call, each target
     ``repeats`` times with different inputs (a ReLU can zero a gradient for
     one input)."""
-    height, width, channels = model.image_shape
+    height, width, channels = model.grid_shape
     targets = list(itertools.product(range(height), range(width), range(channels)))
     n = len(targets) * repeats
-    x = rng.uniform(-1, 1, size=(n, *model.image_shape)).astype("float32")
-    select = np.zeros((n, *model.image_shape, model.num_levels), "float32")
+    x = rng.uniform(-1, 1, size=(n, *model.grid_shape)).astype("float32")
+    select = np.zeros((n, *model.grid_shape, model.num_levels), "float32")
     for index in range(n):
         select[(index, *targets[index % len(targets)])] = 1.0
     select = keras.ops.convert_to_tensor(select)
-    grad = _np(_input_gradients(lambda v: model.call_on_float(v) * select, x))
+    grad = _np(_input_gradients(lambda v: model.call_network(v) * select, x))
     seen = (np.abs(grad) > 0).reshape(repeats, len(targets), -1).any(axis=0)
-    return seen.reshape(*model.image_shape, *model.image_shape)
+    return seen.reshape(*model.grid_shape, *model.grid_shape)
 
 
 @pytest.mark.parametrize("cell", ["row_lstm", "diagonal_bilstm"])
@@ -127,10 +127,10 @@ def test_trained_row_lstm_beats_uniform_on_digits():
         first_kernel_size=5,
     )
     model.compile(optimizer=keras.optimizers.Adam(1e-2))
-    untrained = model.bits_per_dim(test, batch_size=len(test))
+    untrained = model.bits_per_dim(test, batch_size=len(test)).mean()
     # 1024 images: whole batches only, so the step is compiled once
     model.fit(train[:1024], epochs=2, batch_size=64, verbose=0)
-    trained = model.bits_per_dim(test, batch_size=len(test))
+    trained = model.bits_per_dim(test, batch_size=len(test)).mean()
     assert trained < math.log2(17) - 1.0, (trained, untrained)
     assert trained < untrained - 0.5
 
@@ -151,8 +151,10 @@ def test_log_prob_sums_subpixel_terms_labels_and_bad_input(rng):
     logits = model({"images": x, "labels": labels})
     per_subpixel = _np(model.log_prob_per_subpixel(logits, x))
     np.testing.assert_allclose(log_p, per_subpixel.sum(axis=(1, 2, 3)), rtol=1e-5)
-    expected = -np.mean(log_p) / (3 * 3 * 3 * math.log(2))
-    assert abs(model.bits_per_dim(x, conditions=labels) - expected) < 1e-5
+    expected = -log_p / (3 * 3 * 3 * math.log(2))
+    np.testing.assert_allclose(
+        model.bits_per_dim(x, conditions=labels), expected, rtol=1e-5
+    )
     assert np.abs(model.log_prob(x, conditions=[1, 1]) - log_p).max() > 1e-6
     with pytest.raises(ValueError, match="conditions"):
         model.log_prob(x)
@@ -166,6 +168,22 @@ def test_log_prob_sums_subpixel_terms_labels_and_bad_input(rng):
         PixelRNN((3, 3, 1), cell="gru")
     with pytest.raises(ValueError, match="multiple"):
         PixelRNN((3, 3, 3), hidden_units=4)
+    # a condition grid moves the likelihood (a bias before every LSTM layer)
+    gridded = PixelRNN(
+        (4, 4),
+        num_levels=5,
+        cell="diagonal_bilstm",
+        num_layers=2,
+        hidden_units=3,
+        first_kernel_size=3,
+        condition_grid_shape=(2, 2),
+        condition_grid_levels=3,
+    )
+    tokens = rng.integers(0, 5, size=(2, 4, 4))
+    grid = rng.integers(0, 3, size=(2, 2, 2))
+    log_p = gridded.log_prob(tokens, condition_grid=grid)
+    moved = gridded.log_prob(tokens, condition_grid=(grid + 1) % 3)
+    assert np.all(np.abs(moved - log_p) > 1e-5)
 
 
 def test_config_round_trip():
