@@ -4,6 +4,7 @@ the Gumbel-softmax relaxation and a learned mixture-of-Gaussians prior."""
 import keras
 from keras import ops
 
+from kgen import backend
 from kgen.api_export import kgen_export
 from kgen.distributions.continuous import diagonal_gaussian_log_prob
 from kgen.validation import check_positive_int
@@ -57,8 +58,13 @@ class GaussianSampling(keras.layers.Layer):
         if use_mean:
             return mean
         log_variance = ops.cast(log_variance, "float32")
-        epsilon = keras.random.normal(
-            ops.shape(mean), dtype="float32", seed=self.seed_generator
+        shape = ops.shape(mean)
+        # one replica's rows of the global batch's draw (kgen.backend.replica_draw)
+        epsilon = backend.replica_draw(
+            lambda rows: keras.random.normal(
+                (rows, *shape[1:]), dtype="float32", seed=self.seed_generator
+            ),
+            shape[0],
         )
         # z = mu + sigma * epsilon, epsilon ~ N(0, I)
         return mean + ops.exp(0.5 * log_variance) * epsilon
@@ -140,12 +146,16 @@ class GumbelSoftmaxSampling(keras.layers.Layer):
         if use_mode:
             soft = ops.softmax(logits / self.temperature, axis=-1)
         else:
-            uniform = keras.random.uniform(
-                ops.shape(logits),
-                minval=1e-6,
-                maxval=1.0 - 1e-6,
-                dtype="float32",
-                seed=self.seed_generator,
+            shape = ops.shape(logits)
+            uniform = backend.replica_draw(
+                lambda rows: keras.random.uniform(
+                    (rows, *shape[1:]),
+                    minval=1e-6,
+                    maxval=1.0 - 1e-6,
+                    dtype="float32",
+                    seed=self.seed_generator,
+                ),
+                shape[0],
             )
             gumbel = -ops.log(-ops.log(uniform))
             # y = softmax((logits + g) / tau)

@@ -30,7 +30,12 @@ from kgen.callbacks.nan_guard import StopOnNaN
 from kgen.contract import Capability, DataConvention
 from kgen.validation import check_images, check_labels, check_positive_int, to_numpy
 
-__all__ = ["GenerativeModel", "map_batches"]
+__all__ = [
+    "GenerativeModel",
+    "is_placeholder_targets",
+    "map_batches",
+    "placeholder_targets",
+]
 
 # Compiled inference functions per model, kept outside the model so Keras does
 # not track them: {model: {key: (compiled_fn, variables)}}.
@@ -75,6 +80,24 @@ def _take_rows(value, num_rows):
 def _pad_rows(array, num_rows):
     extra = num_rows - len(array)
     return np.concatenate([array, np.repeat(array[-1:], extra, axis=0)], axis=0)
+
+
+def placeholder_targets(num_examples):
+    """``y`` of shape ``(num_examples, 0)``: carries nothing but the batching.
+
+    Keras packs array data as ``x`` alone when ``y`` is None and drops
+    ``sample_weight`` on the way (``pack_x_y_sample_weight`` in Keras's data
+    adapters): an unconditional model's weights would be ignored without a
+    word. ``GenerativeModel.fit`` passes this empty ``y`` instead, and
+    `is_placeholder_targets` lets ``compute_loss`` read it as "no labels".
+    """
+    return np.zeros((int(num_examples), 0), dtype="float32")
+
+
+def is_placeholder_targets(y):
+    """Whether ``y`` is the empty ``(batch, 0)`` stand-in of `placeholder_targets`."""
+    shape = getattr(y, "shape", None)
+    return shape is not None and len(shape) == 2 and shape[-1] == 0
 
 
 def map_batches(fn, arrays, batch_size, *, pad=True):
@@ -262,6 +285,8 @@ class GenerativeModel(keras.Model):
         self.check_conditions(y, len(x), name="labels")
 
     def _check_fit_data(self, x, y):
+        if is_placeholder_targets(y):
+            y = None
         if _is_array_like(x):
             y_array = to_numpy(y) if _is_array_like(y) else y
             self.check_data(to_numpy(x), y_array)
@@ -275,9 +300,17 @@ class GenerativeModel(keras.Model):
             )
 
     # ---------------------------------------------------------------- training
+    @staticmethod
+    def _keep_sample_weight(x, y, kwargs):
+        # see `placeholder_targets`: without a y, Keras drops sample_weight
+        if y is None and kwargs.get("sample_weight") is not None and _is_array_like(x):
+            return placeholder_targets(len(x))
+        return y
+
     def fit(self, x=None, y=None, *args, callbacks=None, **kwargs):
         self._check_sample_weight(kwargs.get("sample_weight"))
         self._check_fit_data(x, y)
+        y = self._keep_sample_weight(x, y, kwargs)
         validation_data = kwargs.get("validation_data")
         if isinstance(validation_data, (tuple, list)) and validation_data:
             self._check_fit_data(
@@ -294,6 +327,7 @@ class GenerativeModel(keras.Model):
     def evaluate(self, x=None, y=None, *args, **kwargs):
         self._check_sample_weight(kwargs.get("sample_weight"))
         self._check_fit_data(x, y)
+        y = self._keep_sample_weight(x, y, kwargs)
         return super().evaluate(x, y, *args, **kwargs)
 
     def weighted_mean(self, per_example, sample_weight=None):

@@ -56,6 +56,14 @@ class ModelCase:
         compile_with_sgd: ``compile_with_sgd(model)`` recompiles the model
             with plain SGD for every optimizer (used by the several-devices
             checks: Adam would normalise a wrongly scaled gradient away).
+        make_for_devices: the model the several-devices checks build on
+            TensorFlow, where it differs from ``make`` (e.g. with
+            ``BatchNormalization(synchronized=True)``, which only TensorFlow
+            has); default ``make``.
+        exact_on_several_devices: whether ``tf.distribute`` must give the
+            one-device numbers to rounding (nothing per-replica reaches the
+            update: no per-replica noise or batch statistics); JAX always
+            must.
     """
 
     name: str
@@ -69,6 +77,9 @@ class ModelCase:
     compile_with_sgd: Callable[[Any], None] = lambda model: model.compile(
         optimizer=_sgd()
     )
+    make_for_devices: Callable[[], Any] | None = None
+    exact_on_several_devices: bool = False
+    epochs_on_several_devices: int = 1
 
 
 def _sgd():

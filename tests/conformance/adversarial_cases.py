@@ -36,8 +36,13 @@ def _compiled(model):
     return model
 
 
-def _make_dcgan():
-    g, d = dcgan_networks(IMAGE_SHAPE, latent_dim=LATENT_DIM, base_filters=2)
+def _make_dcgan(synchronized_batch_norm=False):
+    g, d = dcgan_networks(
+        IMAGE_SHAPE,
+        latent_dim=LATENT_DIM,
+        base_filters=2,
+        synchronized_batch_norm=synchronized_batch_norm,
+    )
     return _compiled(GAN(g, d, LATENT_DIM, n_critic=2, ema_decay=0.9, seed=1))
 
 
@@ -51,9 +56,13 @@ def _make_wgan_gp():
     return _compiled(WGANGP(g, d, LATENT_DIM, n_critic=2, seed=3))
 
 
-def _make_cgan():
+def _make_cgan(synchronized_batch_norm=False):
     g, d = dcgan_networks(
-        IMAGE_SHAPE, latent_dim=LATENT_DIM, base_filters=2, num_classes=NUM_CLASSES
+        IMAGE_SHAPE,
+        latent_dim=LATENT_DIM,
+        base_filters=2,
+        num_classes=NUM_CLASSES,
+        synchronized_batch_norm=synchronized_batch_norm,
     )
     return _compiled(
         ConditionalGAN(g, d, LATENT_DIM, NUM_CLASSES, r1_weight=1.0, seed=4)
@@ -95,6 +104,7 @@ MODEL_CASES = [
         outputs=_outputs,
         optimizers=_optimizers,
         compile_with_sgd=compile_multi_network_with_sgd,
+        make_for_devices=lambda: _make_dcgan(synchronized_batch_norm=True),
     ),
     ModelCase(
         name="WGAN",
@@ -119,5 +129,6 @@ MODEL_CASES = [
         outputs=_conditional_outputs,
         optimizers=_optimizers,
         compile_with_sgd=compile_multi_network_with_sgd,
+        make_for_devices=lambda: _make_cgan(synchronized_batch_norm=True),
     ),
 ]

@@ -1,20 +1,25 @@
-"""Train every registered model on one device and on two emulated devices.
+"""Train every model case on one device and on two emulated devices.
 
-Run as a script (``tests/distribution/test_several_devices.py`` starts it in a
-subprocess, because the emulated devices must be configured before the
-backend starts)::
+Run as a script (``test_several_devices.py`` starts it in a subprocess,
+because the emulated devices must be configured before the backend starts)::
 
     KERAS_BACKEND=jax python tests/distribution/train_on_devices.py OUT.json
+    KERAS_BACKEND=tensorflow python tests/distribution/train_on_devices.py OUT.json
 
 - JAX: ``XLA_FLAGS=--xla_force_host_platform_device_count=2`` (set here before
   JAX starts) and ``keras.distribution.DataParallel`` over both devices;
-- TensorFlow: two logical CPU devices and ``tf.distribute.MirroredStrategy``.
+- TensorFlow: two logical CPU devices and one ``tf.distribute.MirroredStrategy``
+  for the process (a second strategy reuses the first one's collective
+  instance keys: "Shape mismatch in the collective instance").
 
-For each conformance model case it recompiles the fresh model with plain SGD
+The cases are every case of the conformance registry (one per model class)
+and ``extra_cases.EXTRA_CASES``. Each fresh model is recompiled with plain SGD
 (Adam normalises the gradient's scale away, so it would hide a loss that is
-wrong by a factor of the number of replicas), fits one epoch on one device
-and one under the distribution, from the same seed and data, and writes the
-logged losses and the weight updates to ``OUT.json``.
+wrong by a factor of the number of replicas), then fitted on one device and
+under the distribution from the same seed and data. The logged losses, the
+weight updates and every optimizer's iterations go to ``OUT.json``.
+``--no-replica-scaling`` turns off the division of losses by the number of
+replicas, to see what it changes.
 """
 
 import json
@@ -36,36 +41,74 @@ elif BACKEND == "tensorflow":
     tf.config.set_logical_device_configuration(
         _cpus[0], [tf.config.LogicalDeviceConfiguration()] * NUM_DEVICES
     )
+else:
+    raise SystemExit(f"no distribution for KERAS_BACKEND={BACKEND!r} in this Keras")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(__file__))
 from conformance import collect  # noqa: E402
+from extra_cases import EXTRA_CASES  # noqa: E402
+
+import kgen  # noqa: E402
+
+_STRATEGY = []
+
+
+def _strategy():
+    if not _STRATEGY:
+        devices = [f"/cpu:{i}" for i in range(NUM_DEVICES)]
+        _STRATEGY.append(tf.distribute.MirroredStrategy(devices))
+    return _STRATEGY[0]
+
+
+def _numpy(variable):
+    value = getattr(variable, "value", variable)
+    if BACKEND == "tensorflow":
+        value = tf.convert_to_tensor(value)  # a MirroredVariable, read across
+    return np.asarray(keras.ops.convert_to_numpy(value), dtype="float64")
 
 
 def _weights(model):
-    return np.concatenate(
-        [
-            np.ravel(keras.ops.convert_to_numpy(v)).astype("float64")
-            for v in model.trainable_variables
-        ]
-    )
+    return np.concatenate([np.ravel(_numpy(v)) for v in model.trainable_variables])
+
+
+def _iterations(model):
+    optimizers = getattr(model, "network_optimizers", None) or {
+        "optimizer": model.optimizer
+    }
+    return {name: int(_numpy(o.iterations)) for name, o in optimizers.items()}
 
 
 def _run(case, distributed):
     keras.utils.clear_session()
     keras.utils.set_random_seed(1234)
     x, y = case.data()
+    make = case.make
+    if BACKEND == "tensorflow" and case.make_for_devices is not None:
+        make = case.make_for_devices
 
     def build_and_fit():
-        model = case.make()
+        model = make()
         case.compile_with_sgd(model)
+        if not model.trainable_variables:
+            model.build(None)  # models that build their network lazily
         before = _weights(model)
         history = model.fit(
-            x, y, batch_size=case.batch_size, epochs=1, shuffle=False, verbose=0
+            x,
+            y,
+            batch_size=case.batch_size,
+            epochs=case.epochs_on_several_devices,
+            shuffle=False,
+            verbose=0,
         ).history
-        return history, _weights(model) - before
+        return {
+            "history": {k: [float(v) for v in vs] for k, vs in history.items()},
+            "update": (_weights(model) - before).tolist(),
+            "iterations": _iterations(model),
+        }
 
     if not distributed:
         return build_and_fit()
@@ -79,31 +122,38 @@ def _run(case, distributed):
             return build_and_fit()
         finally:
             keras.distribution.set_distribution(None)
-    strategy = tf.distribute.MirroredStrategy([f"/cpu:{i}" for i in range(NUM_DEVICES)])
-    with strategy.scope():
+    with _strategy().scope():
         return build_and_fit()
 
 
-def main(out_path):
+def _cases():
+    seen, cases = set(), []
+    for case in collect()[1]:
+        if case.name not in seen:
+            seen.add(case.name)
+            cases.append(case)
+    return cases + EXTRA_CASES
+
+
+def main(argv):
+    if "--no-replica-scaling" in argv:
+        kgen.backend.num_replicas = lambda: 1
     if BACKEND == "jax":
         import jax
 
         assert len(jax.devices()) == NUM_DEVICES, jax.devices()
-    _, model_cases = collect()
     results = {}
-    for case in model_cases:
-        single_history, single_update = _run(case, distributed=False)
-        several_history, several_update = _run(case, distributed=True)
-        results[case.name] = {
-            "single": {k: [float(v) for v in vs] for k, vs in single_history.items()},
-            "several": {k: [float(v) for v in vs] for k, vs in several_history.items()},
-            "single_update": single_update.tolist(),
-            "several_update": several_update.tolist(),
-            "stochastic": not case.deterministic_step,
-        }
-    with open(out_path, "w") as handle:
+    for case in _cases():
+        entry = {"exact": case.exact_on_several_devices}
+        for key, distributed in (("single", False), ("several", True)):
+            try:
+                entry[key] = _run(case, distributed)
+            except Exception as error:  # reported; a failure in the test
+                entry[key] = {"error": f"{type(error).__name__}: {error}"}
+        results[case.name] = entry
+    with open(argv[0], "w") as handle:
         json.dump(results, handle)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1:])

@@ -591,7 +591,7 @@ class GAN(MultiNetworkModel):
             return np.zeros((0,) + self.data_shape, "float32")
         labels = self.check_conditions(conditions, len(latents))
         batch_size = check_positive_int(batch_size, "batch_size")
-        decode = self.compiled("decode", self._decode_batch)
+        decode = self.compiled_inference("decode", self._decode_batch)
         out = map_batches(decode, [latents, labels], batch_size)
         return np.asarray(out, dtype="float32")
 
@@ -641,7 +641,7 @@ class GAN(MultiNetworkModel):
         x = self.check_x(x)
         labels = self.check_conditions(conditions, len(x))
         batch_size = check_positive_int(batch_size, "batch_size")
-        discriminate = self.compiled("discriminate", self._discriminate_batch)
+        discriminate = self.compiled_inference("discriminate", self._discriminate_batch)
         return np.asarray(map_batches(discriminate, [x, labels], batch_size), "float32")
 
 

@@ -9,9 +9,9 @@ from kgen.validation import check_positive_int
 __all__ = ["dcgan", "dcgan_networks", "mlp_networks"]
 
 
-def _normalization(kind, name):
+def _normalization(kind, name, synchronized=False):
     if kind == "batch":
-        return layers.BatchNormalization(name=name)
+        return layers.BatchNormalization(synchronized=synchronized, name=name)
     if kind == "layer":
         return layers.LayerNormalization(axis=[-3, -2, -1], name=name)
     return layers.Identity(name=name)
@@ -24,6 +24,7 @@ def dcgan_networks(
     num_classes=None,
     conditioning="projection",
     discriminator_normalization="batch",
+    synchronized_batch_norm=False,
 ):
     """Generator and discriminator following the DCGAN guidelines.
 
@@ -46,6 +47,11 @@ def dcgan_networks(
             label embedding to ``z``.
         discriminator_normalization: ``"batch"``, ``"layer"`` (for WGAN-GP,
             whose penalty is per example) or ``None``.
+        synchronized_batch_norm: batch statistics over the whole batch of
+            every replica under a ``tf.distribute`` strategy (TensorFlow
+            only; Keras raises on other backends, where the distribution runs
+            one global program and the statistics are global anyway). Without
+            it each replica normalizes with its own share of the batch.
 
     Returns:
         ``(generator, discriminator)`` functional ``keras.Model`` objects.
@@ -103,13 +109,17 @@ def dcgan_networks(
     h = layers.Dense(
         (height // 4) * (width // 4) * 2 * filters, use_bias=False, name="project"
     )(h)
-    h = layers.BatchNormalization(name="project_bn")(h)
+    h = layers.BatchNormalization(
+        synchronized=synchronized_batch_norm, name="project_bn"
+    )(h)
     h = layers.ReLU()(h)
     h = layers.Reshape((height // 4, width // 4, 2 * filters))(h)
     h = layers.Conv2DTranspose(
         filters, 4, strides=2, padding="same", use_bias=False, name="up1"
     )(h)
-    h = layers.BatchNormalization(name="up1_bn")(h)
+    h = layers.BatchNormalization(synchronized=synchronized_batch_norm, name="up1_bn")(
+        h
+    )
     h = layers.ReLU()(h)
     # No batch norm on the output layer.
     out = layers.Conv2DTranspose(
@@ -136,7 +146,9 @@ def dcgan_networks(
     h = layers.Conv2D(
         2 * filters, 4, strides=2, padding="same", use_bias=False, name="down2"
     )(h)
-    h = _normalization(discriminator_normalization, "down2_norm")(h)
+    h = _normalization(
+        discriminator_normalization, "down2_norm", synchronized_batch_norm
+    )(h)
     h = layers.LeakyReLU(0.2)(h)
     features = layers.Flatten()(h)
     logit = layers.Dense(1, name="logit")(features)

@@ -7,9 +7,9 @@ from keras import ops
 
 from kgen.api_export import kgen_export
 from kgen.contract import Capability
-from kgen.models.base import GenerativeModel
+from kgen.models.base import GenerativeModel, is_placeholder_targets
 from kgen.models.latent import networks
-from kgen.models.latent.latent_verbs import LatentVerbsMixin, is_placeholder_targets
+from kgen.models.latent.latent_verbs import LatentVerbsMixin
 
 __all__ = ["Autoencoder", "mlp_autoencoder"]
 

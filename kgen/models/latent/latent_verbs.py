@@ -30,38 +30,8 @@ from kgen.validation import check_finite, check_positive_int, to_numpy
 DEFAULT_BATCH_SIZE = 256
 
 
-def _placeholder_targets(num_examples):
-    """``y`` of shape ``(num_examples, 0)``: carries nothing but the batching."""
-    return np.zeros((int(num_examples), 0), dtype="float32")
-
-
-def is_placeholder_targets(y):
-    """Whether ``y`` is the empty ``(batch, 0)`` stand-in of `_placeholder_targets`."""
-    shape = getattr(y, "shape", None)
-    return shape is not None and len(shape) == 2 and shape[-1] == 0
-
-
 class LatentVerbsMixin:
     """Public latent-space verbs built on the model's tensor-level hooks."""
-
-    # ----------------------------------------------------------------- training
-    # Keras packs array data as ``x`` alone when ``y`` is None and drops
-    # ``sample_weight`` on the way (keras/src/trainers/data_adapters/
-    # data_adapter_utils.py, ``pack_x_y_sample_weight``): an unconditional
-    # model's weights would be ignored without a word. An empty ``(n, 0)``
-    # ``y`` keeps them; ``compute_loss`` reads it as "no labels".
-    def fit(self, x=None, y=None, *args, **kwargs):
-        if y is None and kwargs.get("sample_weight") is not None and _has_rows(x):
-            y = _placeholder_targets(len(x))
-        return super().fit(x, y, *args, **kwargs)
-
-    def evaluate(self, x=None, y=None, *args, **kwargs):
-        if y is None and kwargs.get("sample_weight") is not None and _has_rows(x):
-            y = _placeholder_targets(len(x))
-        return super().evaluate(x, y, *args, **kwargs)
-
-    def check_data(self, x, y=None):
-        super().check_data(x, None if is_placeholder_targets(y) else y)
 
     # ----------------------------------------------------------------- helpers
     def _one_hot(self, labels):
@@ -89,7 +59,7 @@ class LatentVerbsMixin:
         return z.astype("float32")
 
     def _latent_points(self, x, labels, batch_size):
-        point = self.compiled(
+        point = self.compiled_inference(
             "latent_point",
             lambda xb, one_hot: self._latent_point(self._encode_tensor(xb, one_hot)),
         )
@@ -129,7 +99,7 @@ class LatentVerbsMixin:
         """
         x = self.check_x(x)
         labels = self.check_conditions(conditions, len(x))
-        encode = self.compiled(
+        encode = self.compiled_inference(
             "encode",
             lambda xb, one_hot: self._encoding(self._encode_tensor(xb, one_hot)),
         )
@@ -166,7 +136,7 @@ class LatentVerbsMixin:
         """
         z = self._check_latents(latents)
         labels = self.check_conditions(conditions, len(z))
-        decode = self.compiled("decode", self._decode_mean)
+        decode = self.compiled_inference("decode", self._decode_mean)
         return map_batches(
             lambda zb, yb: decode(zb, self._one_hot(yb)), [z, labels], batch_size
         )
@@ -346,10 +316,6 @@ class LatentVerbsMixin:
                 )
             points[:, int(dim)] += float(delta)
         return self.decode(points, labels, batch_size=batch_size)
-
-
-def _has_rows(x):
-    return x is not None and not isinstance(x, dict) and hasattr(x, "shape")
 
 
 def _repeat(labels, count):

@@ -7,6 +7,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from kgen import backend
 from kgen.api_export import kgen_export
 from kgen.contract import Capability
 from kgen.distributions.categorical import (
@@ -28,14 +29,10 @@ from kgen.distributions.logistic_mixture import (
 )
 from kgen.layers.latent import GaussianSampling
 from kgen.losses.likelihood import nats_to_bits_per_dim
-from kgen.models.base import GenerativeModel, map_batches
+from kgen.models.base import GenerativeModel, is_placeholder_targets, map_batches
 from kgen.models.latent import networks
 from kgen.models.latent.autoencoder import _input_image_shape
-from kgen.models.latent.latent_verbs import (
-    DEFAULT_BATCH_SIZE,
-    LatentVerbsMixin,
-    is_placeholder_targets,
-)
+from kgen.models.latent.latent_verbs import DEFAULT_BATCH_SIZE, LatentVerbsMixin
 from kgen.validation import check_positive_int
 
 __all__ = [
@@ -693,8 +690,14 @@ class VAE(LatentVerbsMixin, GenerativeModel):
         one_hot = self._training_conditions(y)
         x = ops.cast(x, "float32")
         if self.dequantize:
-            uniforms = keras.random.uniform(
-                ops.shape(x), dtype="float32", seed=self.dequantization_seed_generator
+            shape = ops.shape(x)
+            uniforms = backend.replica_draw(
+                lambda rows: keras.random.uniform(
+                    (rows, *shape[1:]),
+                    dtype="float32",
+                    seed=self.dequantization_seed_generator,
+                ),
+                shape[0],
             )
             x = self._dequantize(x, uniforms)
         reconstruction, kl = self._negative_elbo_terms(x, one_hot)
@@ -775,7 +778,7 @@ class VAE(LatentVerbsMixin, GenerativeModel):
         )
         if decoder_output == "mean":
             return self.decode(z, labels, batch_size=batch_size)
-        draw = self.compiled("decoder_sample", self._decoder_sample)
+        draw = self.compiled_inference("decoder_sample", self._decoder_sample)
 
         def batch_sample(zb, yb):
             noise = self._draw_decoder_noise(len(zb), generator)
@@ -822,7 +825,7 @@ class VAE(LatentVerbsMixin, GenerativeModel):
             reconstruction, kl = self._negative_elbo_terms(xb, one_hot, noise)
             return -(reconstruction + kl)
 
-        compiled = self.compiled("elbo", terms)
+        compiled = self.compiled_inference("elbo", terms)
 
         def batch_elbo(xb, yb):
             noise = self._draw_noise(self._noise_shape(1, len(xb)), generator)
@@ -885,11 +888,11 @@ class VAE(LatentVerbsMixin, GenerativeModel):
     ):
         """Per-example ``log (1/K) sum_k w_k`` in float64 (see the two weights)."""
         if dequantized:
-            log_weights_fn = self.compiled(
+            log_weights_fn = self.compiled_inference(
                 "iwae_dequantized", self._dequantized_log_weights
             )
         else:
-            log_weights_fn = self.compiled("iwae", self._log_weights)
+            log_weights_fn = self.compiled_inference("iwae", self._log_weights)
 
         def batch_iwae(xb, yb):
             one_hot = self._one_hot(yb)
