@@ -61,9 +61,12 @@ class ModelCase:
             ``BatchNormalization(synchronized=True)``, which only TensorFlow
             has); default ``make``.
         exact_on_several_devices: whether ``tf.distribute`` must give the
-            one-device numbers to rounding (nothing per-replica reaches the
-            update: no per-replica noise or batch statistics); JAX always
-            must.
+            one-device numbers to rounding, as it does when nothing
+            per-replica reaches the update (noise drawn with
+            ``kgen.backend.replica_draw``, synchronized batch statistics);
+            ``False`` for a model with per-replica randomness (Keras's
+            dropout masks), whose numbers then agree closely. JAX always
+            must match exactly.
     """
 
     name: str
@@ -78,7 +81,7 @@ class ModelCase:
         optimizer=_sgd()
     )
     make_for_devices: Callable[[], Any] | None = None
-    exact_on_several_devices: bool = False
+    exact_on_several_devices: bool = True
     epochs_on_several_devices: int = 1
 
 

@@ -79,9 +79,9 @@ def test_two_devices_give_the_single_device_losses_and_updates(results, name):
             )
         np.testing.assert_allclose(several_update, single_update, rtol=1e-3, atol=1e-6)
         return
-    # MirroredStrategy otherwise: a replica's own noise (VAE sampling) makes
-    # the numbers agree closely, not exactly; a missing 1 / num_replicas
-    # would double the loss and the update.
+    # MirroredStrategy with per-replica randomness (dropout masks): the
+    # numbers agree closely, not exactly; a missing 1 / num_replicas would
+    # double the loss and the update.
     for key, values in single["history"].items():
         np.testing.assert_allclose(
             several["history"][key], values, rtol=0.15, atol=0.05
