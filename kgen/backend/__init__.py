@@ -97,6 +97,31 @@ def compile_function(fn, *, xla=False):
     return _impl.compile_function(fn, xla=xla)
 
 
+def train_step_then(model, step, after, *args):
+    """Keras's own training step, then ``after()``, on any backend.
+
+    For a single-optimizer model that keeps state updated *after* each
+    optimizer step (an exponential moving average of the weights): its
+    ``train_step`` calls ``return kgen.backend.train_step_then(self,
+    super().train_step, self.update_after_step, *args)`` and keeps Keras's
+    own per-backend step (gradients, loss scaling, distribution, metrics).
+
+    ``after`` is a zero-argument callable written with ``keras.ops`` that
+    reads the updated weights (and ``model.optimizer.iterations``) and
+    ``assign``s to the model's non-trainable variables. On JAX it runs in a
+    ``keras.StatelessScope`` over the step's new state, whose non-trainable
+    part it replaces; on TensorFlow it runs after the step in the same
+    graph (also per replica under a ``tf.distribute`` strategy, where the
+    weights it reads are already synchronized); on torch under
+    ``torch.no_grad()``.
+
+    Returns:
+        What ``step`` returns: the logs (TensorFlow, torch) or ``(logs,
+        state)`` (JAX).
+    """
+    return _impl.train_step_then(model, step, after, *args)
+
+
 def _check_every(every):
     if isinstance(every, bool) or not isinstance(every, int) or every < 1:
         raise ValueError(

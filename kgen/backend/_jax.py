@@ -160,3 +160,19 @@ def multi_optimizer_train_step(model, state, data):
     values.update(new_values)
     new_state = tuple([values[id(v)] for v in group] for group in groups)
     return results, new_state
+
+
+def train_step_then(model, step, after, state, data):
+    logs, state = step(state, data)
+    trainable, non_trainable, optimizer_values, metrics = state
+    pairs = (
+        list(zip(model.trainable_variables, trainable))
+        + list(zip(model.non_trainable_variables, non_trainable))
+        + list(zip(model.optimizer.variables, optimizer_values))
+    )
+    with keras.StatelessScope(state_mapping=pairs) as scope:
+        after()
+    non_trainable = [
+        scope.get_current_value(v) for v in model.non_trainable_variables
+    ]
+    return logs, (trainable, non_trainable, optimizer_values, metrics)

@@ -126,3 +126,9 @@ def multi_optimizer_train_step(model, data):
         weights.update({k: ran for k in phase_logs})
     model.optimizer.iterations.assign_add(1)
     return model.update_training_metrics(logs, weights)
+
+
+def train_step_then(model, step, after, data):
+    logs = step(data)
+    after()
+    return logs

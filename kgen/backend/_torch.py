@@ -71,3 +71,10 @@ def multi_optimizer_train_step(model, data):
     with torch.no_grad():
         model.optimizer.iterations.assign_add(1)
         return model.update_training_metrics(logs, weights)
+
+
+def train_step_then(model, step, after, data):
+    logs = step(data)
+    with torch.no_grad():
+        after()
+    return logs

@@ -5,3 +5,4 @@ from kgen.layers.autoregressive import *
 from kgen.layers.latent import *
 from kgen.layers.pixel_rnn import *
 from kgen.layers.pixelcnn_plus_plus import *
+from kgen.layers.diffusion import *
