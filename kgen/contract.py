@@ -36,6 +36,7 @@ __all__ = [
     "LatentDecoder",
     "Encoder",
     "Sampler",
+    "Translator",
     "capabilities_of",
     "data_convention_of",
     "has_capability",
@@ -76,6 +77,10 @@ class Capability(str, enum.Enum):
       that draws the same data as ``method="naive"``.
     - ``DISCRETE_CODES``: ``encode_to_indices(x)`` / ``decode_indices(codes)``
       (vector-quantized models).
+    - ``TRANSLATE``: ``translate(x, *, direction="a_to_b", batch_size=...)``
+      maps images of one domain to the other (image-to-image translation:
+      Pix2Pix, CycleGAN); such a model trains on pairs of images side by
+      side (``data_shape`` is the pair) and does not sample new data.
     """
 
     SAMPLE = "sample"
@@ -87,6 +92,7 @@ class Capability(str, enum.Enum):
     COMPLETE = "complete"
     FAST_SAMPLING = "fast_sampling"
     DISCRETE_CODES = "discrete_codes"
+    TRANSLATE = "translate"
 
     def __str__(self):
         return self.value
@@ -279,10 +285,17 @@ class LatentDecoder(Protocol):
         """Data from latent vectors."""
 
 
+@runtime_checkable
+class Translator(Protocol):
+    def translate(self, x, *, direction="a_to_b", batch_size=None):
+        """Images of the other domain, NumPy, in the model's convention."""
+
+
 PROTOCOLS = {
     Capability.SAMPLE: Sampler,
     Capability.EXACT_LIKELIHOOD: ExactLikelihood,
     Capability.LIKELIHOOD_BOUND: LikelihoodBound,
     Capability.ENCODE: Encoder,
     Capability.DECODE: LatentDecoder,
+    Capability.TRANSLATE: Translator,
 }

@@ -21,6 +21,7 @@ from kgen.data.datasets import (
     resize_images,
 )
 from kgen.data.idx import read_idx, write_idx
+from kgen.data.paired import PAIRED_DATASETS, load_paired
 from kgen.data.toy import TOY_DENSITIES, bimodal_1d, ring_of_gaussians, toy_density
 from kgen.data.transforms import (
     binarize,
@@ -37,6 +38,7 @@ __all__ = [
     "DEBIAN_DATASETS_DIR",
     "DEBIAN_DATASETS_DIR_ENV",
     "FASHION_MNIST_DEBIAN_DIR",
+    "PAIRED_DATASETS",
     "TOY_DENSITIES",
     "DataSource",
     "available",
@@ -47,6 +49,7 @@ __all__ = [
     "dynamic_binarize",
     "load",
     "load_or_stand_in",
+    "load_paired",
     "quantize",
     "read_idx",
     "resize_images",

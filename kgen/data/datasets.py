@@ -9,9 +9,11 @@ tests use, offline by construction.
 
 import functools
 import os
+import warnings
 
 import numpy as np
 
+from kgen.data import paired
 from kgen.data.idx import read_idx
 
 # Where Debian/Ubuntu data set packages install their files; the environment
@@ -49,6 +51,8 @@ DATASETS = {
     "cifar10": "CIFAR-10 32x32x3 via keras.datasets (needs the network once)",
     "cifar100": "CIFAR-100 32x32x3 via keras.datasets (needs the network once)",
 }
+
+DATASETS.update(paired.PAIRED_DATASETS)
 
 _SPLITS = ("train", "test", "all")
 
@@ -445,6 +449,11 @@ def load(name, split="train", *, image_size=None, data_dir=None):
       1,024 train crops per photograph from columns 0-479 and 256 test
       crops per photograph from columns 480-639, so the splits share no
       pixel. The label is the photograph (0: china.jpg, 1: flower.jpg).
+    * ``"edges2fashion"``, ``"fashion_tops2bottoms"``,
+      ``"gray2color_patches"``: side-by-side image pairs for translation
+      models, built from the local Fashion-MNIST or colour patches (never
+      downloaded; without Fashion-MNIST the digits stand in, with a
+      warning); see `kgen.data.paired`. ``image_size`` is each half's.
     * ``"mnist"``, ``"cifar10"``, ``"cifar100"``: through
       ``keras.datasets`` (network on first use, then cached).
     * any other name: through ``tensorflow_datasets`` (optional extra
@@ -491,6 +500,13 @@ def load(name, split="train", *, image_size=None, data_dir=None):
                 f"color_patches is square; received image_size={image_size!r}."
             )
         return _load_color_patches(split, None if size is None else size[0])
+    if name in paired.PAIRED_DATASETS:
+        pairs, labels, source = paired.load_paired(
+            name, split, image_size=size, data_dir=data_dir
+        )
+        if source.stand_in:
+            warnings.warn(f"kgen.data.load({name!r}): {source}", stacklevel=2)
+        return pairs, labels
     if name in _KERAS_DATASETS:
         return _load_keras_dataset(name, split, size)
     return _load_tfds(name, split, size, data_dir)
@@ -552,8 +568,10 @@ def load_or_stand_in(
     (it may download).
 
     Args:
-        name: ``"fashion_mnist"``, ``"digits"`` or ``"color_patches"``. Data
-            sets that only come from the network (``"mnist"``, ...) raise.
+        name: ``"fashion_mnist"``, ``"digits"`` or ``"color_patches"`` (or
+            a translation data set of `kgen.data.paired`, which returns what
+            ``paired.load_paired`` does). Data sets that only come from the
+            network (``"mnist"``, ...) raise.
         split: ``"train"``, ``"test"`` or ``"all"``.
         stand_in: the embedded set used when ``name`` is not on disk; only
             ``"digits"`` (grey, 10 classes, like Fashion-MNIST) for now.
@@ -582,6 +600,8 @@ def load_or_stand_in(
     """
     _check_split(split)
     size = _check_image_size(image_size)
+    if name in paired.PAIRED_DATASETS:
+        return paired.load_paired(name, split, image_size=size, data_dir=data_dir)
     if name not in _EMBEDDED and name not in _LOCAL_ONLY:
         known = ", ".join(map(repr, list(_EMBEDDED) + list(_LOCAL_ONLY)))
         raise ValueError(

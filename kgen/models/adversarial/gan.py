@@ -467,8 +467,17 @@ class GAN(MultiNetworkModel):
                 noise(generator_batch), generator_labels, training=True
             )
             fake_logits = self._discriminate(fake, generator_labels, training=True)
+            return g_objective(fake_logits)
+
+        def g_objective(fake_logits):
             loss = generator_loss(self.adversarial_loss, fake_logits)
-            return loss, {"g_loss": loss}
+            logs = {}
+            regularization = self.generator_regularization()
+            if regularization is not None:
+                penalty, logs = regularization
+                loss = loss + penalty
+            logs["g_loss"] = loss
+            return loss, dict(logs)
 
         def clip():
             clip_weights(self.discriminator.trainable_variables, self.clip_value)
@@ -489,8 +498,8 @@ class GAN(MultiNetworkModel):
                 fake = self._generate(noise(ops.shape(x)[0]), labels, training=True)
                 fake_logits = self._discriminate(fake, labels, training=True)
                 d_loss, logs = d_objective(x, labels, fake, fake_logits)
-                g_loss = generator_loss(self.adversarial_loss, fake_logits)
-                logs["g_loss"] = g_loss
+                g_loss, g_logs = g_objective(fake_logits)
+                logs.update(g_logs)
                 return [d_loss, g_loss], logs
 
             def after_both():
@@ -526,6 +535,15 @@ class GAN(MultiNetworkModel):
             after=update_ema if self.ema_decay is not None else None,
         )
         return d_phases + [g_phase]
+
+    def generator_regularization(self):
+        """Extra terms of the generator's objective: ``(loss, logs)`` or None.
+
+        Called inside the generator's training phase; the term is added to
+        ``g_loss``. Subclasses add weight penalties here (BigGAN's
+        orthogonal regularization); ``GAN`` adds nothing.
+        """
+        return None
 
     def update_training_metrics(self, logs, weights=None):
         """Update the trackers from one step's logs; return their results."""
