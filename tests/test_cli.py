@@ -292,6 +292,20 @@ TINY_OPTIONS = {
     "conditional_gated_pixelcnn": {"filters": 4, "num_layers": 1},
     "pixelcnn_pp": {"num_filters": 4},
     "pixelrnn": {"hidden_units": 4, "num_layers": 1},
+    "ddpm": {
+        "base_filters": 4,
+        "channel_multipliers": [1],
+        "num_groups": 2,
+        "schedule": "cosine",
+        "num_timesteps": 10,
+    },
+    "conditional_ddpm": {
+        "base_filters": 4,
+        "channel_multipliers": [1],
+        "num_groups": 2,
+        "schedule": "cosine",
+        "num_timesteps": 10,
+    },
 }
 
 

@@ -315,7 +315,11 @@ class DDIMSampler(DiffusionSampler):
         self.clip_denoised = _check_flag(clip_denoised, "clip_denoised")
 
     def get_config(self):
-        return {"steps": self.steps, "eta": self.eta, "clip_denoised": self.clip_denoised}
+        return {
+            "steps": self.steps,
+            "eta": self.eta,
+            "clip_denoised": self.clip_denoised,
+        }
 
     def plan(self, schedule, variance_type="fixed_small"):
         ascending = self._timesteps(schedule)
@@ -417,7 +421,10 @@ def get_sampler(sampler=None, num_timesteps=None, **options):
         )
     if name == "ddim" and "steps" not in options and num_timesteps is not None:
         options["steps"] = min(DEFAULT_DDIM_STEPS, int(num_timesteps))
-    allowed = {"ddpm": {"steps", "clip_denoised"}, "ddim": {"steps", "eta", "clip_denoised"}}
+    allowed = {
+        "ddpm": {"steps", "clip_denoised"},
+        "ddim": {"steps", "eta", "clip_denoised"},
+    }
     unknown = set(options) - allowed[name]
     if unknown:
         raise ValueError(

@@ -4,8 +4,12 @@ import keras
 import numpy as np
 
 from conformance import LayerCase, ModelCase
-from kgen.layers import DiffusionResidualBlock, SinusoidalTimeEmbedding, SpatialSelfAttention
-from kgen.models import DiffusionModel, diffusion_mlp, diffusion_unet
+from kgen.layers import (
+    DiffusionResidualBlock,
+    SinusoidalTimeEmbedding,
+    SpatialSelfAttention,
+)
+from kgen.models import DiffusionModel, diffusion_mlp
 
 IMAGE_SHAPE = (4, 4, 1)
 NUM_CLASSES = 3
@@ -30,13 +34,29 @@ def _compiled(model):
     return model
 
 
+def _small_image_network():
+    """The U-Net's pieces in a few layers: a full diffusion_unet costs ~15 s
+    to build on JAX (tracing each of its ~50 layer calls), and the registry
+    builds this model a dozen times; tests/models/diffusion covers the
+    U-Net and the command line trains, saves and reloads one."""
+    x = keras.Input(IMAGE_SHAPE, name="x_t")
+    t = keras.Input((), dtype="int32", name="timestep")
+    emb = SinusoidalTimeEmbedding(8)(t)
+    h = keras.layers.Conv2D(4, 3, padding="same")(x)
+    h = DiffusionResidualBlock(4, num_groups=2)([h, emb])
+    h = SpatialSelfAttention(num_groups=2)(h)
+    out = keras.layers.Conv2D(IMAGE_SHAPE[-1], 3, padding="same")(h)
+    return keras.Model([x, t], out)
+
+
 def _make_image_model():
-    unet = diffusion_unet(
-        IMAGE_SHAPE, base_filters=4, channel_multipliers=(1,), num_groups=2
-    )
     return _compiled(
         DiffusionModel(
-            unet, schedule="cosine", num_timesteps=NUM_TIMESTEPS, ema_decay=0.9, seed=1
+            _small_image_network(),
+            schedule="cosine",
+            num_timesteps=NUM_TIMESTEPS,
+            ema_decay=0.9,
+            seed=1,
         )
     )
 
@@ -87,9 +107,9 @@ LAYER_CASES = [
     LayerCase(
         name="SpatialSelfAttention",
         make=lambda: SpatialSelfAttention(num_heads=2, num_groups=2),
-        inputs=lambda: np.linspace(-1, 1, 2 * 3 * 3 * 4)
-        .reshape(2, 3, 3, 4)
-        .astype("float32"),
+        inputs=lambda: (
+            np.linspace(-1, 1, 2 * 3 * 3 * 4).reshape(2, 3, 3, 4).astype("float32")
+        ),
     ),
 ]
 

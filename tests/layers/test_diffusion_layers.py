@@ -5,7 +5,11 @@ import keras
 import numpy as np
 import pytest
 
-from kgen.layers import DiffusionResidualBlock, SinusoidalTimeEmbedding, SpatialSelfAttention
+from kgen.layers import (
+    DiffusionResidualBlock,
+    SinusoidalTimeEmbedding,
+    SpatialSelfAttention,
+)
 
 
 def _np(x):
@@ -13,7 +17,9 @@ def _np(x):
 
 
 def _randomize(layer, rng):
-    layer.set_weights([rng.normal(scale=0.5, size=w.shape) for w in layer.get_weights()])
+    layer.set_weights(
+        [rng.normal(scale=0.5, size=w.shape) for w in layer.get_weights()]
+    )
 
 
 def _silu(x):
@@ -66,9 +72,10 @@ def test_residual_block_matches_numpy(rng):
     w = {v.path.split("/", 1)[1]: _np(v) for v in block.weights}
     h = _group_norm(x, 2, w["norm_1/gamma"], w["norm_1/beta"])
     h = _conv_same(_silu(h), w["conv_1/kernel"], w["conv_1/bias"])
-    shift = _silu(embedding) @ w["embedding_projection/kernel"] + w[
-        "embedding_projection/bias"
-    ]
+    shift = (
+        _silu(embedding) @ w["embedding_projection/kernel"]
+        + w["embedding_projection/bias"]
+    )
     h = h + shift[:, None, None, :]
     h = _silu(_group_norm(h, 2, w["norm_2/gamma"], w["norm_2/beta"]))
     h = _conv_same(h, w["conv_2/kernel"], w["conv_2/bias"])
@@ -136,7 +143,9 @@ def test_bad_arguments_raise_clear_errors(make, message):
 
 def test_channels_not_divisible_raise_at_build():
     with pytest.raises(ValueError, match="num_heads"):
-        SpatialSelfAttention(num_heads=3, num_groups=1)(np.zeros((1, 2, 2, 4), "float32"))
+        SpatialSelfAttention(num_heads=3, num_groups=1)(
+            np.zeros((1, 2, 2, 4), "float32")
+        )
     with pytest.raises(ValueError, match="num_groups"):
         DiffusionResidualBlock(4, num_groups=4)(
             [np.zeros((1, 2, 2, 2), "float32"), np.zeros((1, 3), "float32")]

@@ -208,8 +208,7 @@ class DiffusionModel(GenerativeModel):
             )
         if variance_type not in VARIANCE_TYPES:
             raise ValueError(
-                f"Unknown variance_type {variance_type!r}; use one of "
-                f"{VARIANCE_TYPES}."
+                f"Unknown variance_type {variance_type!r}; use one of {VARIANCE_TYPES}."
             )
         if isinstance(schedule, str) or isinstance(schedule, NoiseSchedule):
             named_steps = 1000 if num_timesteps is None else num_timesteps
@@ -315,7 +314,11 @@ class DiffusionModel(GenerativeModel):
                 f"{LOSS_WEIGHTINGS} or an array of {T} weights."
             )
         weights = np.asarray(loss_weighting, dtype="float64")
-        if weights.shape != (T,) or not np.all(np.isfinite(weights)) or weights.min() < 0:
+        if (
+            weights.shape != (T,)
+            or not np.all(np.isfinite(weights))
+            or weights.min() < 0
+        ):
             raise ValueError(
                 f"loss_weighting as an array needs {T} finite non-negative weights "
                 f"(one per timestep); received shape {weights.shape}."
@@ -360,7 +363,10 @@ class DiffusionModel(GenerativeModel):
                 )
             )
         out = self.network.compute_output_spec(specs)
-        expected = (*data_shape[:-1], data_shape[-1] * (2 if self.learned_variance else 1))
+        expected = (
+            *data_shape[:-1],
+            data_shape[-1] * (2 if self.learned_variance else 1),
+        )
         if tuple(out.shape[1:]) != expected:
             raise ValueError(
                 f"The network's output must have the shape {expected} per example "
@@ -383,7 +389,9 @@ class DiffusionModel(GenerativeModel):
         config.update(
             {
                 "network": keras.saving.serialize_keras_object(self.network),
-                "schedule": schedule.name if default else [float(b) for b in schedule.betas],
+                "schedule": schedule.name
+                if default
+                else [float(b) for b in schedule.betas],
                 "num_timesteps": schedule.num_timesteps,
                 "prediction_type": self.prediction_type,
                 "variance_type": self.variance_type,
@@ -622,7 +630,9 @@ class DiffusionModel(GenerativeModel):
         if not self.ema_variables:
             return super().train_step(*args)
         # Keras's own step, then the moving average of the updated weights
-        return backend.train_step_then(self, super().train_step, self._update_ema, *args)
+        return backend.train_step_then(
+            self, super().train_step, self._update_ema, *args
+        )
 
     def _update_ema(self):
         steps = ops.cast(self.optimizer.iterations, "float32")
@@ -636,7 +646,9 @@ class DiffusionModel(GenerativeModel):
         if use_ema is None:
             return bool(self.ema_variables)
         if not isinstance(use_ema, (bool, np.bool_)):
-            raise ValueError(f"use_ema must be True, False or None; received {use_ema!r}.")
+            raise ValueError(
+                f"use_ema must be True, False or None; received {use_ema!r}."
+            )
         if use_ema and not self.ema_variables:
             raise ValueError(
                 f"{type(self).__name__} keeps no moving average (built with "
@@ -697,7 +709,9 @@ class DiffusionModel(GenerativeModel):
         return t.astype("int32")
 
     # ------------------------------------------------------------- the loop
-    def _run_plan(self, plan, start, labels, guidance, generator, batch_size, use_ema, chunk=None):
+    def _run_plan(
+        self, plan, start, labels, guidance, generator, batch_size, use_ema, chunk=None
+    ):
         """Run a `SamplingPlan` from ``start`` (NumPy); return NumPy.
 
         The loop is compiled once per chunk length and flags; a plan longer
@@ -748,7 +762,11 @@ class DiffusionModel(GenerativeModel):
                 )
                 prediction, fraction = self._split_output(output)
                 x0, epsilon = self._denoised(x, t, prediction, clip)
-                mean = at("coef_x0") * x0 + at("coef_xt") * x + at("coef_epsilon") * epsilon
+                mean = (
+                    at("coef_x0") * x0
+                    + at("coef_xt") * x
+                    + at("coef_epsilon") * epsilon
+                )
                 if noise is None:
                     new = mean
                 else:
@@ -958,7 +976,9 @@ class DiffusionModel(GenerativeModel):
         )
         return self._as_data(out)
 
-    def reconstruct(self, x, conditions=None, *, batch_size=DEFAULT_BATCH_SIZE, **options):
+    def reconstruct(
+        self, x, conditions=None, *, batch_size=DEFAULT_BATCH_SIZE, **options
+    ):
         """``decode(encode(x)["latent"])`` with the same sampler and options.
 
         Examples:
@@ -1022,7 +1042,11 @@ class DiffusionModel(GenerativeModel):
                 )
             ends.append(value)
         labels = self.check_conditions(conditions, 1)
-        options = {"sampler": sampler, "guidance_scale": guidance_scale, "use_ema": use_ema}
+        options = {
+            "sampler": sampler,
+            "guidance_scale": guidance_scale,
+            "use_ema": use_ema,
+        }
         pair = None if labels is None else np.repeat(labels, 2)
         latents = self.encode(np.concatenate(ends), pair, **options)["latent"]
         flat = latents.reshape(2, -1)
@@ -1056,7 +1080,9 @@ class DiffusionModel(GenerativeModel):
         t = self._check_timesteps(timesteps, len(x))
         noise = keras.random.normal(x.shape, seed=self.sampling_seed_generator(seed))
         return np.asarray(
-            ops.convert_to_numpy(self.q_sample_tensor(ops.convert_to_tensor(x), t, noise)),
+            ops.convert_to_numpy(
+                self.q_sample_tensor(ops.convert_to_tensor(x), t, noise)
+            ),
             "float32",
         )
 
@@ -1087,7 +1113,10 @@ class DiffusionModel(GenerativeModel):
             ``"log_variance"`` of ``p(x_{t-1} | x_t)``.
         """
         x_t = np.asarray(to_numpy(x_t), dtype="float32")
-        if x_t.ndim != len(self.data_shape) + 1 or tuple(x_t.shape[1:]) != self.data_shape:
+        if (
+            x_t.ndim != len(self.data_shape) + 1
+            or tuple(x_t.shape[1:]) != self.data_shape
+        ):
             raise ValueError(
                 f"Expected x_t of shape (batch, {', '.join(map(str, self.data_shape))}); "
                 f"received shape {tuple(x_t.shape)}."
@@ -1265,7 +1294,9 @@ class DiffusionModel(GenerativeModel):
             for t, weight in self._bound_timesteps(num_samples, len(xb), generator):
                 noise = keras.random.normal(xb.shape, seed=generator)
                 value = terms(xb, t, noise, lb)
-                total = total + weight * np.asarray(ops.convert_to_numpy(value), "float64")
+                total = total + weight * np.asarray(
+                    ops.convert_to_numpy(value), "float64"
+                )
             return total
 
         return np.asarray(map_batches(batch, [x, labels], batch_size), "float64")

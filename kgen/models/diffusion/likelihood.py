@@ -58,9 +58,7 @@ def log_ndtr(z):
 def _log1mexp(u):
     """``log(1 - exp(u))`` for ``u < 0`` (Maechler's two branches)."""
     u = ops.minimum(u, -1e-30)
-    return ops.where(
-        u > -math.log(2.0), ops.log(-ops.expm1(u)), ops.log1p(-ops.exp(u))
-    )
+    return ops.where(u > -math.log(2.0), ops.log(-ops.expm1(u)), ops.log1p(-ops.exp(u)))
 
 
 def _exp_minus_one_plus(d):
@@ -88,8 +86,7 @@ def normal_kl(mean_1, log_variance_1, mean_2, log_variance_2):
     log_variance_2 = ops.convert_to_tensor(log_variance_2, dtype="float32")
     d = log_variance_2 - log_variance_1
     return 0.5 * (
-        _exp_minus_one_plus(d)
-        + ops.square(mean_1 - mean_2) * ops.exp(-log_variance_2)
+        _exp_minus_one_plus(d) + ops.square(mean_1 - mean_2) * ops.exp(-log_variance_2)
     )
 
 

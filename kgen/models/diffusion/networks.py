@@ -194,13 +194,17 @@ def diffusion_unet(
             h = keras.layers.Concatenate(name=f"up_{level}_skip_{index}")(
                 [h, skips.pop()]
             )
-            h = residual(h, base_filters * multipliers[level], f"up_{level}_block_{index}")
+            h = residual(
+                h, base_filters * multipliers[level], f"up_{level}_block_{index}"
+            )
             if size in attention:
                 h = SpatialSelfAttention(
                     num_heads, num_groups, name=f"up_{level}_attention_{index}"
                 )(h)
         if level > 0:
-            h = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"up_{level}_sample")(h)
+            h = keras.layers.UpSampling2D(
+                2, interpolation="nearest", name=f"up_{level}_sample"
+            )(h)
             h = keras.layers.Conv2D(
                 h.shape[-1], 3, padding="same", name=f"up_{level}_sample_conv"
             )(h)

@@ -88,7 +88,9 @@ class NoiseSchedule:
         self.posterior_log_variance_clipped = np.log(
             np.append(self.posterior_variance[1], self.posterior_variance[1:])
         )
-        self.posterior_mean_coef1 = betas * np.sqrt(self.alphas_cumprod_prev) / one_minus
+        self.posterior_mean_coef1 = (
+            betas * np.sqrt(self.alphas_cumprod_prev) / one_minus
+        )
         self.posterior_mean_coef2 = (
             (1.0 - self.alphas_cumprod_prev) * np.sqrt(self.alphas) / one_minus
         )
@@ -137,11 +139,11 @@ class NoiseSchedule:
         num_timesteps = _check_num_timesteps(num_timesteps)
 
         def f(s):
-            return math.cos((s / num_timesteps + offset) / (1 + offset) * math.pi / 2) ** 2
+            return (
+                math.cos((s / num_timesteps + offset) / (1 + offset) * math.pi / 2) ** 2
+            )
 
-        betas = [
-            min(1.0 - f(t + 1) / f(t), max_beta) for t in range(num_timesteps)
-        ]
+        betas = [min(1.0 - f(t + 1) / f(t), max_beta) for t in range(num_timesteps)]
         return cls(betas, name="cosine")
 
     # ------------------------------------------------------------ float32 once
@@ -243,7 +245,9 @@ def _check_prediction_type(prediction_type):
     return prediction_type
 
 
-def x0_from_prediction(prediction, x_t, sqrt_alpha_bar, sqrt_one_minus, prediction_type):
+def x0_from_prediction(
+    prediction, x_t, sqrt_alpha_bar, sqrt_one_minus, prediction_type
+):
     """The clean data implied by a network's prediction.
 
     Args:
@@ -273,7 +277,9 @@ def epsilon_from_prediction(
     return sqrt_one_minus * x_t + sqrt_alpha_bar * prediction
 
 
-def prediction_from_x0_and_epsilon(x0, epsilon, sqrt_alpha_bar, sqrt_one_minus, prediction_type):
+def prediction_from_x0_and_epsilon(
+    x0, epsilon, sqrt_alpha_bar, sqrt_one_minus, prediction_type
+):
     """The training target of ``prediction_type`` for a clean ``x0`` and noise."""
     _check_prediction_type(prediction_type)
     if prediction_type == "epsilon":

@@ -15,7 +15,10 @@ def _np(x):
 def test_log_ndtr_matches_scipy_far_into_the_tail():
     z = np.concatenate([np.linspace(-40, 6, 400), [-8.0, -7.999, -8.001]])
     np.testing.assert_allclose(
-        _np(log_ndtr(z.astype("float32"))), special.log_ndtr(z.astype("float32")), rtol=2e-5, atol=1e-6
+        _np(log_ndtr(z.astype("float32"))),
+        special.log_ndtr(z.astype("float32")),
+        rtol=2e-5,
+        atol=1e-6,
     )
 
 
@@ -24,8 +27,12 @@ def _bin_log_prob(low, high, mean, sigma):
     both tails are small (SciPy's logcdf / logsf)."""
     a, b = (low - mean) / sigma, (high - mean) / sigma
     with np.errstate(divide="ignore", invalid="ignore"):
-        left = stats.norm.logcdf(b) + np.log1p(-np.exp(stats.norm.logcdf(a) - stats.norm.logcdf(b)))
-        right = stats.norm.logsf(a) + np.log1p(-np.exp(stats.norm.logsf(b) - stats.norm.logsf(a)))
+        left = stats.norm.logcdf(b) + np.log1p(
+            -np.exp(stats.norm.logcdf(a) - stats.norm.logcdf(b))
+        )
+        right = stats.norm.logsf(a) + np.log1p(
+            -np.exp(stats.norm.logsf(b) - stats.norm.logsf(a))
+        )
     return np.where(a > 0, right, left)
 
 
@@ -58,13 +65,17 @@ def test_normal_kl_matches_float64_and_is_never_negative(rng):
     log_var_1 = rng.normal(scale=3.0, size=2000)
     # many nearly equal variances: where the textbook formula cancels
     log_var_2 = np.where(
-        np.arange(2000) % 2 == 0, log_var_1 + rng.normal(scale=1e-4, size=2000), rng.normal(size=2000)
+        np.arange(2000) % 2 == 0,
+        log_var_1 + rng.normal(scale=1e-4, size=2000),
+        rng.normal(size=2000),
     )
     mean_2 = np.where(np.arange(2000) % 4 == 0, mean_1, mean_2)
     args = [v.astype("float32") for v in (mean_1, log_var_1, mean_2, log_var_2)]
     got = _np(normal_kl(*args))
     m1, lv1, m2, lv2 = (v.astype("float64") for v in args)
-    expected = 0.5 * (lv2 - lv1 + np.exp(lv1 - lv2) + (m1 - m2) ** 2 * np.exp(-lv2) - 1.0)
+    expected = 0.5 * (
+        lv2 - lv1 + np.exp(lv1 - lv2) + (m1 - m2) ** 2 * np.exp(-lv2) - 1.0
+    )
     np.testing.assert_allclose(got, expected, rtol=1e-3, atol=1e-9)
     assert np.all(got >= 0.0)
     # equal distributions: exactly zero

@@ -42,14 +42,19 @@ def test_posterior_matches_bayes_rule(name):
         coef_x0 = variance * np.sqrt(alpha_bar[t - 1]) / prior_var
         coef_xt = variance * np.sqrt(1.0 - betas[t]) / betas[t]
         np.testing.assert_allclose(schedule.posterior_variance[t], variance, rtol=1e-10)
-        np.testing.assert_allclose(schedule.posterior_mean_coef1[t], coef_x0, rtol=1e-10)
-        np.testing.assert_allclose(schedule.posterior_mean_coef2[t], coef_xt, rtol=1e-10)
+        np.testing.assert_allclose(
+            schedule.posterior_mean_coef1[t], coef_x0, rtol=1e-10
+        )
+        np.testing.assert_allclose(
+            schedule.posterior_mean_coef2[t], coef_xt, rtol=1e-10
+        )
     # x_{-1} = x0 exactly: the posterior at t = 0 is x0 itself
     assert schedule.posterior_mean_coef1[0] == pytest.approx(1.0)
     assert schedule.posterior_mean_coef2[0] == 0.0
     assert schedule.posterior_variance[0] == 0.0
     np.testing.assert_allclose(
-        np.exp(schedule.posterior_log_variance_clipped[0]), schedule.posterior_variance[1]
+        np.exp(schedule.posterior_log_variance_clipped[0]),
+        schedule.posterior_variance[1],
     )
 
 
@@ -62,7 +67,9 @@ def test_named_schedules_follow_their_papers():
     f = np.cos(((np.arange(T + 1) / T + s) / (1 + s)) * np.pi / 2) ** 2
     expected = f[1:] / f[0]
     unclipped = cosine.betas < 0.999
-    np.testing.assert_allclose(cosine.alphas_cumprod[unclipped], expected[unclipped], rtol=1e-6)
+    np.testing.assert_allclose(
+        cosine.alphas_cumprod[unclipped], expected[unclipped], rtol=1e-6
+    )
     assert cosine.betas.max() == pytest.approx(0.999)
     # the scaled linear default keeps alpha_bar_{T-1} small for other T
     assert NoiseSchedule.linear(50).alphas_cumprod[-1] < 1e-3
@@ -82,7 +89,9 @@ def test_forward_samples_have_the_closed_form_mean_and_variance():
         x_t = model.q_sample(x0, t, seed=t).astype("float64")
         mean, var = np.sqrt(alpha_bar[t]) * x0[0], 1.0 - alpha_bar[t]
         # standard errors: sqrt(var / n) for the mean, var * sqrt(2 / n) for the variance
-        np.testing.assert_allclose(x_t.mean(axis=0), mean, atol=5 * np.sqrt(var / 20000))
+        np.testing.assert_allclose(
+            x_t.mean(axis=0), mean, atol=5 * np.sqrt(var / 20000)
+        )
         np.testing.assert_allclose(x_t.var(axis=0), var, rtol=5 * np.sqrt(2 / 20000))
 
 
@@ -97,7 +106,10 @@ def test_parametrizations_are_exact_inverses(prediction_type, rng):
     x_t = a * x0 + s * epsilon
     args = [keras.ops.convert_to_tensor(v.astype("float32")) for v in (x_t, a, s)]
     target = prediction_from_x0_and_epsilon(
-        *[keras.ops.convert_to_tensor(v.astype("float32")) for v in (x0, epsilon, a, s)],
+        *[
+            keras.ops.convert_to_tensor(v.astype("float32"))
+            for v in (x0, epsilon, a, s)
+        ],
         prediction_type,
     )
     # from the target of this parametrization back to x0 and epsilon
@@ -107,7 +119,9 @@ def test_parametrizations_are_exact_inverses(prediction_type, rng):
         atol=2e-4,
     )
     np.testing.assert_allclose(
-        _np(epsilon_from_prediction(target, args[0], args[1], args[2], prediction_type)),
+        _np(
+            epsilon_from_prediction(target, args[0], args[1], args[2], prediction_type)
+        ),
         epsilon,
         atol=2e-4,
     )
@@ -147,7 +161,9 @@ def test_ddpm_plan_is_the_posterior_of_the_schedule():
     )
     assert plan.noise_scale[-1] == 0.0  # the last step returns the mean
     large = DDPMSampler().plan(schedule, "fixed_large")
-    np.testing.assert_allclose(large.noise_scale[:-1], np.sqrt(schedule.betas[order][:-1]))
+    np.testing.assert_allclose(
+        large.noise_scale[:-1], np.sqrt(schedule.betas[order][:-1])
+    )
 
 
 def test_respaced_ddpm_is_the_posterior_of_the_kept_marginals():
