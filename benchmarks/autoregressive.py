@@ -6,8 +6,10 @@
     bits/dim beside the uniform baseline of 8 bits/dim.
 (b) Sampling: 28x28 images from a Gated PixelCNN with ``--layers`` (>= 12)
     blocks, naive sampler (whole network per sub-pixel) against the cached
-    fast sampler: images per second and the ratio, per backend, and a check
-    that both drew identical images.
+    fast sampler: images per second and the ratio, per backend, the first
+    call's seconds (compiling: XLA on JAX and TensorFlow, ``torch.compile``
+    of the loop bodies on torch), and a check that both drew identical
+    images.
 (c) Training: steps per second of the same Gated PixelCNN (batch 32), per
     backend.
 
@@ -44,6 +46,12 @@ def parse_args(argv=None):
     parser.add_argument("--train-images", type=int, default=20000)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--samples", type=int, default=8)
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        default=None,
+        help="torch.set_num_threads in the torch worker (default: torch's own)",
+    )
     parser.add_argument("--backend", default=None, help=argparse.SUPPRESS)
     parser.add_argument(
         "--worker", choices=("quality", "sampling", "training"), help=argparse.SUPPRESS
@@ -51,13 +59,13 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def _model(args, image_shape=(28, 28, 1), num_levels=256, cls="GatedPixelCNN"):
+def _model(args, data_shape=(28, 28, 1), num_levels=256, cls="GatedPixelCNN"):
     from kgen import models
 
     if cls == "PixelCNNPlusPlus":
         # 28 -> 14 -> 7: three scales; a 5-component logistic mixture head
         return models.PixelCNNPlusPlus(
-            image_shape,
+            data_shape,
             num_levels=num_levels,
             num_filters=args.filters,
             num_resnet=max(args.layers // 6, 1),
@@ -68,7 +76,7 @@ def _model(args, image_shape=(28, 28, 1), num_levels=256, cls="GatedPixelCNN"):
     if cls == "PixelRNN":
         # Row LSTM: the recurrence over 28 rows is unrolled when traced
         return models.PixelRNN(
-            image_shape,
+            data_shape,
             num_levels=num_levels,
             cell="row_lstm",
             num_layers=2,
@@ -77,14 +85,14 @@ def _model(args, image_shape=(28, 28, 1), num_levels=256, cls="GatedPixelCNN"):
         )
     if cls == "PixelCNN":
         return models.PixelCNN(
-            image_shape,
+            data_shape,
             num_levels=num_levels,
             filters=args.filters,
             num_layers=max(args.layers // 2, 1),
             first_kernel_size=7,
         )
     return models.GatedPixelCNN(
-        image_shape,
+        data_shape,
         num_levels=num_levels,
         filters=args.filters,
         num_layers=args.layers,
@@ -99,19 +107,29 @@ def _model(args, image_shape=(28, 28, 1), num_levels=256, cls="GatedPixelCNN"):
 def work_sampling(args):
     import numpy as np
 
+    from kgen import backend
+
     model = _model(args)
     model.build()
     n = args.samples
     out = {}
     images = {}
     for method in ("fast", "naive"):
-        # Compile on a first call with the same batch size, then time.
-        start = time.time()
-        model.sample(n, seed=0, method=method, batch_size=n)
-        compile_seconds = time.time() - start
-        start = time.time()
-        images[method] = model.sample(n, seed=1, method=method, batch_size=n)
-        seconds = time.time() - start
+        if method == "naive" and backend.name() == "torch":
+            # torch compiles nothing in the naive loop (eager, op by op): the
+            # first call is the measurement; a warm-up would double a
+            # 10-40 minute run
+            start = time.time()
+            images[method] = model.sample(n, seed=1, method=method, batch_size=n)
+            seconds = compile_seconds = time.time() - start
+        else:
+            # Compile on a first call with the same batch size, then time.
+            start = time.time()
+            model.sample(n, seed=0, method=method, batch_size=n)
+            compile_seconds = time.time() - start
+            start = time.time()
+            images[method] = model.sample(n, seed=1, method=method, batch_size=n)
+            seconds = time.time() - start
         out[method] = dict(
             seconds=seconds,
             images_per_second=n / seconds,
@@ -155,7 +173,7 @@ def work_quality(args):
     for cls in ("PixelCNN", "GatedPixelCNN", "PixelCNNPlusPlus", "PixelRNN"):
         model = _model(args, cls=cls)
         model.compile(optimizer=keras.optimizers.Adam(2e-3))
-        before = model.bits_per_dim(x_test)
+        before = float(model.bits_per_dim(x_test).mean())
         start = time.time()
         model.fit(x, epochs=args.epochs, batch_size=32, verbose=0)
         seconds = time.time() - start
@@ -171,7 +189,7 @@ def work_quality(args):
                 train_seconds=seconds,
                 test_images=len(x_test),
                 untrained_bits_per_dim=before,
-                test_bits_per_dim=model.bits_per_dim(x_test),
+                test_bits_per_dim=float(model.bits_per_dim(x_test).mean()),
                 uniform=8.0,
             )
         )
@@ -190,6 +208,8 @@ def run_worker(part, backend, args):
     command = [sys.executable, os.path.abspath(__file__), "--worker", part]
     for flag in ("layers", "filters", "train_images", "epochs", "samples"):
         command += [f"--{flag.replace('_', '-')}", str(getattr(args, flag))]
+    if args.torch_threads is not None:
+        command += ["--torch-threads", str(args.torch_threads)]
     if args.quick:
         command.append("--quick")
     env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
@@ -204,6 +224,10 @@ def run_worker(part, backend, args):
 def main(argv=None):
     args = parse_args(argv)
     if args.worker:
+        if args.torch_threads is not None and os.environ["KERAS_BACKEND"] == "torch":
+            import torch
+
+            torch.set_num_threads(args.torch_threads)
         print(json.dumps(WORKERS[args.worker](args)))
         return None
     if args.quick:
@@ -220,16 +244,20 @@ def main(argv=None):
             f"\n## Sampling {args.samples} images 28x28, Gated PixelCNN "
             f"{args.layers} layers x {args.filters} filters\n"
         )
-        print("| backend | naive img/s | fast img/s | fast / naive | identical |")
-        print("| --- | --- | --- | --- | --- |")
+        print(
+            "| backend | naive img/s | fast img/s | fast / naive | identical | "
+            "first call s (naive, fast) |"
+        )
+        print("| --- | --- | --- | --- | --- | --- |")
         for b, r in results["sampling"].items():
             if "error" in r:
-                print(f"| {b} | error | | | |")
+                print(f"| {b} | error | | | | |")
                 continue
             print(
                 f"| {b} | {r['naive']['images_per_second']:.3f} | "
                 f"{r['fast']['images_per_second']:.2f} | {r['ratio']:.1f}x | "
-                f"{r['identical']} |"
+                f"{r['identical']} | {r['naive']['first_call_seconds']:.0f}, "
+                f"{r['fast']['first_call_seconds']:.0f} |"
             )
     if args.part in ("all", "training"):
         results["training"] = {b: run_worker("training", b, args) for b in backends}

@@ -1,12 +1,13 @@
 """
-Title: Autoregressive image models: PixelCNN and Gated PixelCNN
+Title: Autoregressive models: PixelCNN, Gated PixelCNN, PixelRNN, PixelCNN++
 Author: kgen contributors
 Description: Exact likelihoods pixel by pixel. A PixelCNN on the 8x8 digits,
     the blind spot of stacked masked convolutions (a gradient picture of the
     receptive field), a class-conditional Gated PixelCNN without blind spot,
     samples and completions of occluded digits with the cached fast sampler,
-    the R -> G -> B order on colour patches, Fashion-MNIST at 256 levels, and
-    a bits/dim table.
+    the R -> G -> B order on colour patches, Fashion-MNIST at 256 levels, a
+    prior over a grid of tokens conditioned on a coarser grid (the set-up of
+    a VQ-VAE-2 bottom prior), PixelRNN, PixelCNN++, and a bits/dim table.
 Accelerator: none required (CPU minutes with the default budget)
 
 Run it top to bottom:
@@ -94,18 +95,28 @@ def settings(args):
 
 
 def fit(model, x, epochs, batch_size=64, labels=None):
-    """Train with maximum likelihood; return the wall time in seconds."""
+    """Train with maximum likelihood; return the wall time in seconds.
+
+    ``x`` is the integer data (or a dict with a ``"condition_grid"``);
+    ``labels`` the class labels of a class-conditional model.
+    """
     start = time.time()
-    inputs = x if labels is None else {"images": x, "labels": labels}
-    model.fit(inputs, epochs=epochs, batch_size=batch_size, verbose=0)
+    model.fit(x, labels, epochs=epochs, batch_size=batch_size, verbose=0)
     return time.time() - start
 
 
-def save(path, images, num_levels, **kwargs):
-    """Save integer levels in [0, num_levels - 1] as a full-contrast grid."""
-    # int32, not uint8: uint8 input is taken as already in [0, 255].
-    images = np.asarray(images).astype("int32")
-    viz.save_image_grid(path, images, value_range=(0, num_levels - 1), **kwargs)
+def save(path, images, model, **kwargs):
+    """Save a model's integer levels as a full-contrast grid.
+
+    ``value_range=model.data_convention``: levels 0 .. num_levels - 1 map to
+    black .. white (uint8 samples of a 17-level model are not 8-bit pixels).
+    """
+    viz.save_image_grid(path, images, value_range=model.data_convention, **kwargs)
+
+
+def mean_bits_per_dim(model, x, *args, **kwargs):
+    """Test bits/dim: the mean of ``bits_per_dim``'s per-example values."""
+    return float(np.mean(model.bits_per_dim(x, *args, **kwargs)))
 
 
 def main(argv=None):
@@ -147,7 +158,7 @@ def main(argv=None):
     )
     pixel_cnn.compile(optimizer=keras.optimizers.Adam(3e-3))
     seconds = fit(pixel_cnn, x_train, config["digits_epochs"])
-    bpd = pixel_cnn.bits_per_dim(x_test)
+    bpd = mean_bits_per_dim(pixel_cnn, x_test)
     print(f"PixelCNN: {bpd:.3f} bits/dim on test digits (uniform {uniform:.3f})")
     results["table"].append(
         dict(
@@ -161,7 +172,7 @@ def main(argv=None):
         )
     )
     samples = pixel_cnn.sample(config["num_samples"], seed=args.seed)
-    save(os.path.join(args.out, "pixel_cnn_samples.png"), samples, levels, scale=4)
+    save(os.path.join(args.out, "pixel_cnn_samples.png"), samples, pixel_cnn, scale=4)
 
     # ## The blind spot
     #
@@ -176,8 +187,8 @@ def main(argv=None):
         x = np.random.default_rng(0).uniform(-1, 1, (4, size, size, 1))
         centre = size // 2
 
-        def fn(v):
-            return model.call_on_float(v)[:, centre, centre, 0]
+        def fn(v):  # the logits of the centre pixel, from the scaled inputs
+            return model.call_network(v)[:, centre, centre, 0]
 
         def gradient(v):
             return backend.input_gradients(fn, v)
@@ -217,7 +228,8 @@ def main(argv=None):
     # ## A class-conditional Gated PixelCNN
     #
     # Gated activations tanh(W_f x + V_f h) * sigmoid(W_g x + V_g h), with h
-    # the one-hot class, give a model of p(x | class). Inputs become a dict.
+    # the one-hot class, give a model of p(x | class): `fit(x, labels)`, and
+    # every verb takes `conditions=labels`.
     gated = GatedPixelCNN(
         (8, 8, 1),
         num_levels=levels,
@@ -228,7 +240,7 @@ def main(argv=None):
     )
     gated.compile(optimizer=keras.optimizers.Adam(3e-3))
     seconds = fit(gated, x_train, config["digits_epochs"], labels=y_train)
-    bpd = gated.bits_per_dim(x_test, conditions=y_test)
+    bpd = mean_bits_per_dim(gated, x_test, conditions=y_test)
     print(f"Gated PixelCNN | class: {bpd:.3f} bits/dim on test digits")
     results["table"].append(
         dict(
@@ -251,7 +263,7 @@ def main(argv=None):
     save(
         os.path.join(args.out, "gated_class_samples.png"),
         samples[order],
-        levels,
+        gated,
         num_columns=10,
         scale=4,
     )
@@ -259,9 +271,10 @@ def main(argv=None):
     # ## Fast sampling
     #
     # The naive sampler runs the whole network for each of the 64 pixels. The
-    # fast sampler caches every layer's inputs: the vertical stack is computed
-    # once per row, the horizontal stack and the head once per pixel, from the
-    # cached windows. Same noise, same images: exactly.
+    # fast sampler (`Capability.FAST_SAMPLING`) caches every layer's inputs:
+    # the vertical stack is computed once per row, the horizontal stack and
+    # the head once per pixel, from rolling windows of cached inputs. Same
+    # noise, same images: exactly.
     timings = {}
     for method in ("naive", "fast"):
         # The first call compiles the loop (once per model and batch size).
@@ -301,7 +314,7 @@ def main(argv=None):
     save(
         os.path.join(args.out, "gated_completions.png"),
         figure,
-        levels,
+        gated,
         num_columns=5,
         scale=4,
     )
@@ -327,7 +340,7 @@ def main(argv=None):
     )
     colour.compile(optimizer=keras.optimizers.Adam(3e-3))
     seconds = fit(colour, patches, config["patch_epochs"])
-    bpd = colour.bits_per_dim(patches_test)
+    bpd = mean_bits_per_dim(colour, patches_test)
     print(f"Gated PixelCNN on colour patches: {bpd:.3f} bits/dim")
     results["table"].append(
         dict(
@@ -341,7 +354,7 @@ def main(argv=None):
         )
     )
     samples = colour.sample(config["num_samples"], seed=args.seed, method="fast")
-    save(os.path.join(args.out, "colour_samples.png"), samples, patch_levels, scale=4)
+    save(os.path.join(args.out, "colour_samples.png"), samples, colour, scale=4)
 
     # ## Fashion-MNIST at 256 levels
     #
@@ -372,7 +385,7 @@ def main(argv=None):
     )
     fashion_model.compile(optimizer=keras.optimizers.Adam(2e-3))
     seconds = fit(fashion_model, fashion, config["fashion_epochs"], batch_size=32)
-    bpd = fashion_model.bits_per_dim(fashion_test)
+    bpd = mean_bits_per_dim(fashion_model, fashion_test)
     print(f"Gated PixelCNN on Fashion-MNIST: {bpd:.3f} bits/dim (uniform 8)")
     results["table"].append(
         dict(
@@ -388,16 +401,90 @@ def main(argv=None):
     )
     count = min(config["num_samples"], 8)
     samples = fashion_model.sample(count, seed=args.seed, method="fast")
-    viz.save_image_grid(os.path.join(args.out, "fashion_samples.png"), samples, scale=2)
+    save(os.path.join(args.out, "fashion_samples.png"), samples, fashion_model, scale=2)
     # Top half given, bottom half sampled (same batch size: no new compile).
     occluded = fashion_test[:count].copy()
     completions = fashion_model.complete(occluded, 14, seed=args.seed, method="fast")
     occluded[:, 14:] = 0
-    viz.save_image_grid(
+    save(
         os.path.join(args.out, "fashion_completions.png"),
         np.concatenate([fashion_test[:count], occluded, completions]),
+        fashion_model,
         num_columns=count,
         scale=2,
+    )
+
+    # ## Token grids and condition grids
+    #
+    # The same classes model grids of *tokens* `(H, W)`, such as the code
+    # indices of a VQ-VAE: `input_embedding="embedding"` learns a vector per
+    # level (the order of code indices means nothing, unlike intensities).
+    # A *condition grid*, here of half the resolution, enters every layer as
+    # a location-dependent bias (embedded, upsampled by a learned transposed
+    # convolution, projected per layer): the bottom prior of a two-level
+    # VQ-VAE conditioned on the top codes. We use the digits' 17 grey levels
+    # as tokens and a 4x4 grid of 4 levels (2x2 means) as the condition: the
+    # model learns p(fine | coarse), a super-resolution prior.
+    def coarse_grid(images):
+        means = images.reshape(-1, 4, 2, 4, 2).mean(axis=(2, 4))
+        return np.round(means * 3 / (levels - 1)).astype("int32")  # 0 .. 3
+
+    tokens, tokens_test = x_train[..., 0], x_test[..., 0]
+    prior_kwargs = dict(
+        num_levels=levels,
+        filters=config["filters"],
+        num_layers=config["gated_layers"],
+        first_kernel_size=5,
+        input_embedding="embedding",
+        embedding_dim=16,
+    )
+    token_prior = GatedPixelCNN((8, 8), **prior_kwargs)
+    coarse_prior = GatedPixelCNN(
+        (8, 8), condition_grid_shape=(4, 4), condition_grid_levels=4, **prior_kwargs
+    )
+    token_epochs = max(1, config["digits_epochs"] // 2)
+    for name, model, train_inputs, extra in (
+        ("tokens", token_prior, tokens, {}),
+        (
+            "tokens | coarse 4x4 grid",
+            coarse_prior,
+            {"tokens": tokens, "condition_grid": coarse_grid(x_train)},
+            {"condition_grid": coarse_grid(x_test)},
+        ),
+    ):
+        model.compile(optimizer=keras.optimizers.Adam(3e-3))
+        seconds = fit(model, train_inputs, token_epochs)
+        bpd = mean_bits_per_dim(model, tokens_test, **extra)
+        print(f"Gated PixelCNN over {name}: {bpd:.3f} bits per token")
+        results["table"].append(
+            dict(
+                model="Gated PixelCNN (embedded tokens)",
+                data=f"digits 8x8 as {name}",
+                levels=levels,
+                bits_per_dim=bpd,
+                uniform=uniform,
+                epochs=token_epochs,
+                train_seconds=seconds,
+            )
+        )
+    # Rows: a coarse grid (shown at full size), the digit it came from, and
+    # three fine grids the prior draws for it (fast sampler).
+    count = 8
+    grids = coarse_grid(x_test[:count])
+    drawn = [
+        coarse_prior.sample(
+            count, seed=s, condition_grid=grids, method="fast", batch_size=count
+        )
+        for s in range(3)
+    ]
+    shown_grid = np.repeat(np.repeat(grids, 2, axis=1), 2, axis=2) * (levels - 1) // 3
+    figure = np.stack([shown_grid, tokens_test[:count], *drawn], axis=1)
+    save(
+        os.path.join(args.out, "token_prior_given_coarse_grid.png"),
+        figure.reshape(-1, 8, 8),
+        coarse_prior,
+        num_columns=5,
+        scale=4,
     )
 
     # ## PixelRNN: Row LSTM and Diagonal BiLSTM
@@ -421,7 +508,7 @@ def main(argv=None):
         )
         rnn.compile(optimizer=keras.optimizers.Adam(3e-3))
         seconds = fit(rnn, x_train, rnn_epochs)
-        bpd = rnn.bits_per_dim(x_test)
+        bpd = mean_bits_per_dim(rnn, x_test)
         print(f"PixelRNN ({cell}): {bpd:.3f} bits/dim on test digits")
         results["table"].append(
             dict(
@@ -438,7 +525,7 @@ def main(argv=None):
         save(
             os.path.join(args.out, f"pixel_rnn_{cell}_samples.png"),
             samples,
-            levels,
+            rnn,
             scale=4,
         )
 
@@ -463,7 +550,7 @@ def main(argv=None):
     plus_plus.compile(optimizer=keras.optimizers.Adam(3e-3))
     plus_plus_epochs = max(1, config["digits_epochs"] // 2)
     seconds = fit(plus_plus, x_train, plus_plus_epochs)
-    bpd = plus_plus.bits_per_dim(x_test)
+    bpd = mean_bits_per_dim(plus_plus, x_test)
     print(f"PixelCNN++: {bpd:.3f} bits/dim on test digits")
     results["table"].append(
         dict(
@@ -480,12 +567,14 @@ def main(argv=None):
     save(
         os.path.join(args.out, "pixel_cnn_plus_plus_samples.png"),
         samples,
-        levels,
+        plus_plus,
         scale=4,
     )
     # A lower temperature (sharper mixture weights, narrower logistics).
     cold = plus_plus.sample(config["num_samples"], seed=args.seed, temperature=0.7)
-    save(os.path.join(args.out, "pixel_cnn_plus_plus_cold.png"), cold, levels, scale=4)
+    save(
+        os.path.join(args.out, "pixel_cnn_plus_plus_cold.png"), cold, plus_plus, scale=4
+    )
 
     # ## Bits per dimension
     #

@@ -29,6 +29,7 @@ def test_autoregressive_example_quick(tmp_path, fresh_machine, capsys):
         "colour_samples.png",
         "fashion_samples.png",
         "fashion_completions.png",
+        "token_prior_given_coarse_grid.png",
         "results.json",
     ):
         assert (tmp_path / name).stat().st_size > 0, name
@@ -55,6 +56,12 @@ def test_autoregressive_example_quick(tmp_path, fresh_machine, capsys):
     field = saved["receptive_field_pixels"]
     assert field["gated_pixel_cnn"] > field["pixel_cnn"]
     assert saved["fast_sampler"]["identical"]
+    # the token-grid priors: unconditional, and given the coarse grid
+    token_rows = [row for row in saved["table"] if "as tokens" in row["data"]]
+    assert [row["data"] for row in token_rows] == [
+        "digits 8x8 as tokens",
+        "digits 8x8 as tokens | coarse 4x4 grid",
+    ]
     for row in saved["table"]:
         assert np.isfinite(row["bits_per_dim"])
         # Even one quick epoch is no worse than uniform (+ slack).
