@@ -36,6 +36,7 @@ __all__ = [
     "LatentDecoder",
     "Encoder",
     "Sampler",
+    "TextToImage",
     "Translator",
     "capabilities_of",
     "data_convention_of",
@@ -81,6 +82,10 @@ class Capability(str, enum.Enum):
       maps images of one domain to the other (image-to-image translation:
       Pix2Pix, CycleGAN); such a model trains on pairs of images side by
       side (``data_shape`` is the pair) and does not sample new data.
+    - ``TEXT_TO_IMAGE``: ``generate(prompts, num_images_per_prompt=1, *,
+      seed=None, batch_size=...)`` returns images for text prompts as NumPy
+      in the model's convention, ``num_images_per_prompt`` rows per prompt in
+      the prompts' order (``len(prompts) * num_images_per_prompt`` in all).
     """
 
     SAMPLE = "sample"
@@ -93,6 +98,7 @@ class Capability(str, enum.Enum):
     FAST_SAMPLING = "fast_sampling"
     DISCRETE_CODES = "discrete_codes"
     TRANSLATE = "translate"
+    TEXT_TO_IMAGE = "text_to_image"
 
     def __str__(self):
         return self.value
@@ -291,6 +297,12 @@ class Translator(Protocol):
         """Images of the other domain, NumPy, in the model's convention."""
 
 
+@runtime_checkable
+class TextToImage(Protocol):
+    def generate(self, prompts, num_images_per_prompt=1, *, seed=None, batch_size=None):
+        """Images for text prompts, NumPy, in the model's convention."""
+
+
 PROTOCOLS = {
     Capability.SAMPLE: Sampler,
     Capability.EXACT_LIKELIHOOD: ExactLikelihood,
@@ -298,4 +310,5 @@ PROTOCOLS = {
     Capability.ENCODE: Encoder,
     Capability.DECODE: LatentDecoder,
     Capability.TRANSLATE: Translator,
+    Capability.TEXT_TO_IMAGE: TextToImage,
 }

@@ -9,4 +9,6 @@ from kgen.layers.pixel_rnn import *
 from kgen.layers.pixelcnn_plus_plus import *
 from kgen.layers.self_attention import *
 from kgen.layers.style import *
+from kgen.layers.transformer import *
 from kgen.layers.translation import *
+from kgen.layers.vector_quantizer import *

@@ -4,4 +4,5 @@ from kgen.models.adversarial import *
 from kgen.models.autoregressive import *
 from kgen.models.base import GenerativeModel
 from kgen.models.diffusion import *
+from kgen.models.discrete import *
 from kgen.models.latent import *
