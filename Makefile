@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 BACKENDS ?= tensorflow jax torch
 DEMO_BACKEND ?= jax
 PYTEST_ARGS ?=
+# two pytest-xdist workers: the machines have 2 cores and most tests run on one
+PYTEST_WORKERS ?= 2
 
 .PHONY: setup demo test test-backend lint docs docs-serve clean
 
@@ -26,7 +28,7 @@ test: setup
 	$(BIN)/ruff check kgen tests examples benchmarks
 	@for backend in $(BACKENDS); do \
 		echo "=== tests on KERAS_BACKEND=$$backend ==="; \
-		KERAS_BACKEND=$$backend $(BIN)/python -m pytest -q $(PYTEST_ARGS) || exit 1; \
+		KERAS_BACKEND=$$backend $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS) || exit 1; \
 	done
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir build/site
 	$(BIN)/python tests/check_site.py build/site

@@ -12,11 +12,16 @@ def kgen_export(cls_or_fn=None, *, package="kgen"):
     ``keras.saving.load_model`` finds it without ``custom_objects``, and it is
     recorded in kgen's own registry, which the conformance tests walk.
 
-    Example:
-
-    >>> @kgen_export
-    ... class MyLayer(keras.layers.Layer):
-    ...     pass
+    Examples:
+        >>> import keras
+        >>> from kgen.api_export import kgen_export, registered_objects
+        >>> @kgen_export(package="my_project")
+        ... def doubled(x):
+        ...     return 2 * x
+        >>> keras.saving.get_registered_name(doubled)
+        'my_project>doubled'
+        >>> registered_objects()["doubled"] is doubled
+        True
     """
 
     def decorate(obj):

@@ -32,3 +32,29 @@ def rng():
 
 def pytest_report_header(config):
     return f"keras {keras.__version__}, backend {keras.config.backend()}"
+
+
+_TIMES = os.environ.get("KGEN_TEST_TIMES")
+
+
+def pytest_runtest_logreport(report):
+    # KGEN_TEST_TIMES=FILE appends "seconds phase nodeid" per test phase, as
+    # the run goes (to find what makes the suite slow; unset in CI)
+    if _TIMES and report.duration > 0.5:
+        with open(_TIMES, "a", encoding="utf-8") as handle:
+            handle.write(f"{report.duration:.1f} {report.when} {report.nodeid}\n")
+
+
+# Test files whose tests are independent and many: pytest-xdist may spread
+# them over its workers. Every other file's tests stay on one worker
+# (``--dist loadgroup``), so module-scoped fixtures (a trained model, the
+# several-devices subprocess) run once.
+_SPREAD = {"test_docstring_examples.py", "test_contract.py", "test_conformance.py"}
+
+
+def pytest_itemcollected(item):
+    # marked as each test is collected: pytest-xdist reads the marks in its
+    # own collection_modifyitems, which runs before a conftest's
+    path = item.nodeid.split("::")[0]
+    if os.path.basename(path) not in _SPREAD:
+        item.add_marker(pytest.mark.xdist_group(name=path))

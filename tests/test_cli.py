@@ -321,6 +321,12 @@ TINY_OPTIONS = {
         "num_layers": 1,
         "num_heads": 1,
     },
+    "stylegan2": {"latent_dim": 4, "mapping_layers": 1, "base_filters": 2},
+    "biggan": {"latent_dim": 4, "base_filters": 2},
+    "conditional_biggan": {"latent_dim": 4, "base_filters": 2, "embedding_dim": 2},
+    "text_gan": {"latent_dim": 4, "text_dim": 4, "base_filters": 2},
+    "pix2pix": {"base_filters": 2},
+    "cyclegan": {"base_filters": 2, "num_residual_blocks": 1},
     "ddpm": {
         "base_filters": 4,
         "channel_multipliers": [1],

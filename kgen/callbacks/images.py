@@ -67,9 +67,17 @@ class SampleGrid(_EveryNEpochs):
         ValueError: at the first save, if the model does not declare the
             ``sample`` capability.
 
-    Example:
-
-    >>> model.fit(x, epochs=10, callbacks=[SampleGrid("runs/x", every_n_epochs=5)])  # doctest: +SKIP
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.models.latent import mlp_vae
+        >>> x = (np.random.default_rng(0).random((16, 4, 4, 1)) > 0.5).astype("float32")
+        >>> model = mlp_vae((4, 4, 1), latent_dim=2, hidden_units=(8,))
+        >>> model.compile(optimizer="adam")
+        >>> from kgen.callbacks import SampleGrid
+        >>> grids = SampleGrid("runs", every_n_epochs=2, num_samples=4)
+        >>> _ = model.fit(x, batch_size=8, epochs=2, verbose=0, callbacks=[grids])
+        >>> grids.paths
+        ['runs/samples_epoch_002.png']
     """
 
     def __init__(
@@ -131,9 +139,17 @@ class ReconstructionGrid(_EveryNEpochs):
         ValueError: at the first save, if the model does not declare the
             ``encode`` capability.
 
-    Example:
-
-    >>> callback = ReconstructionGrid(x_test[:10], "runs/x")  # doctest: +SKIP
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.models.latent import mlp_vae
+        >>> x = (np.random.default_rng(0).random((16, 4, 4, 1)) > 0.5).astype("float32")
+        >>> model = mlp_vae((4, 4, 1), latent_dim=2, hidden_units=(8,))
+        >>> model.compile(optimizer="adam")
+        >>> from kgen.callbacks import ReconstructionGrid
+        >>> grids = ReconstructionGrid(x[:4], "runs")
+        >>> _ = model.fit(x, batch_size=8, epochs=1, verbose=0, callbacks=[grids])
+        >>> grids.paths
+        ['runs/reconstructions_epoch_001.png']
     """
 
     def __init__(
@@ -188,9 +204,17 @@ class LatentTraversal(_EveryNEpochs):
         ValueError: at the first save, if the model does not declare the
             ``latent_traversal`` capability.
 
-    Example:
-
-    >>> callback = LatentTraversal("runs/x", dims=(0, 1))  # doctest: +SKIP
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.models.latent import mlp_vae
+        >>> x = (np.random.default_rng(0).random((16, 4, 4, 1)) > 0.5).astype("float32")
+        >>> model = mlp_vae((4, 4, 1), latent_dim=2, hidden_units=(8,))
+        >>> model.compile(optimizer="adam")
+        >>> from kgen.callbacks import LatentTraversal
+        >>> grids = LatentTraversal("runs", dims=(0, 1), values=[-1.0, 0.0, 1.0])
+        >>> _ = model.fit(x, batch_size=8, epochs=1, verbose=0, callbacks=[grids])
+        >>> grids.paths
+        ['runs/traversal_epoch_001.png']
     """
 
     def __init__(

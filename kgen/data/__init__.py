@@ -1,11 +1,16 @@
 """Data sets and pixel transforms.
 
->>> from kgen import data
->>> images, labels = data.load("digits")        # uint8 (1497, 8, 8, 1)
->>> x = data.to_unit_float(images)              # float32 in [0, 1] for VAEs
-
 Quick runs and tests use `load_or_stand_in`: local files only, and a stated
 stand-in when the data set is not on disk.
+
+Examples:
+    >>> from kgen import data
+    >>> images, labels = data.load("digits")
+    >>> images.dtype, images.shape
+    (dtype('uint8'), (1497, 8, 8, 1))
+    >>> x = data.to_unit_float(images)  # float32 in [0, 1] for VAEs
+    >>> str(x.dtype), float(x.min()) >= 0.0, float(x.max()) <= 1.0
+    ('float32', True, True)
 """
 
 from kgen.data.datasets import (

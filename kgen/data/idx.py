@@ -52,9 +52,12 @@ def read_idx(path):
             match the IDX format (a truncated or corrupt file).
 
     Examples:
-        >>> images = read_idx("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")  # doctest: +SKIP
-        >>> images.shape  # doctest: +SKIP
-        (10000, 28, 28)
+        >>> import numpy as np
+        >>> from kgen.data import read_idx, write_idx
+        >>> path = write_idx("images-idx3-ubyte.gz", np.arange(24, dtype="uint8").reshape(2, 3, 4))
+        >>> images = read_idx(path)
+        >>> images.dtype, images.shape, images[1, 2].tolist()
+        (dtype('uint8'), (2, 3, 4), [20, 21, 22, 23])
     """
     path = os.fspath(path)
     raw = _read_bytes(path)

@@ -39,10 +39,9 @@ def diagonal_gaussian_log_prob(x, mean, log_variance):
         The log-density of each element, in nats (sum over the event axes to
         get the log-density of a vector).
 
-    Example:
-
-    >>> float(diagonal_gaussian_log_prob(0.0, 0.0, 0.0))  # -0.5 log(2 pi)
-    -0.918938...
+    Examples:
+        >>> float(diagonal_gaussian_log_prob(0.0, 0.0, 0.0))  # -0.5 log(2 pi)
+        -0.918938...
     """
     x = ops.convert_to_tensor(x, dtype="float32")
     mean = ops.convert_to_tensor(mean, dtype="float32")
@@ -74,10 +73,9 @@ def bernoulli_log_prob_from_logits(x, logits):
     Returns:
         Element-wise log-probabilities in nats.
 
-    Example:
-
-    >>> round(float(bernoulli_log_prob_from_logits(1.0, 0.0)), 4)  # log(1/2)
-    -0.6931
+    Examples:
+        >>> round(float(bernoulli_log_prob_from_logits(1.0, 0.0)), 4)  # log(1/2)
+        -0.6931
     """
     x = ops.convert_to_tensor(x, dtype="float32")
     logits = ops.convert_to_tensor(logits, dtype="float32")

@@ -36,10 +36,9 @@ def iwae_from_log_weights(log_weights, axis=0):
         NumPy array with ``axis`` reduced.
 
     Examples:
-
-    >>> import numpy as np
-    >>> iwae_from_log_weights(np.log([[1.0], [3.0]]))  # log((1 + 3) / 2)
-    array([0.69314718])
+        >>> import numpy as np
+        >>> iwae_from_log_weights(np.log([[1.0], [3.0]]))  # log((1 + 3) / 2)
+        array([0.69314718])
 
     References:
         Burda, Grosse and Salakhutdinov, "Importance Weighted Autoencoders",

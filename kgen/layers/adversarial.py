@@ -32,13 +32,12 @@ class ClassProjection(keras.layers.Layer):
     Raises:
         ValueError: if ``num_classes`` is not a positive integer.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from kgen.layers import ClassProjection
-    >>> layer = ClassProjection(num_classes=3)
-    >>> tuple(layer([np.ones((2, 4), "float32"), np.array([0, 2])]).shape)
-    (2, 1)
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.layers import ClassProjection
+        >>> layer = ClassProjection(num_classes=3)
+        >>> tuple(layer([np.ones((2, 4), "float32"), np.array([0, 2])]).shape)
+        (2, 1)
 
     References:
         Miyato & Koyama, "cGANs with Projection Discriminator", ICLR 2018.

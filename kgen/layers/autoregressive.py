@@ -142,11 +142,11 @@ class MaskedConv2D(keras.layers.Conv2D):
         >>> import numpy as np
         >>> from kgen.layers import MaskedConv2D
         >>> layer = MaskedConv2D(8, 3, mask_type="A")
-        >>> layer(np.zeros((1, 5, 5, 1), "float32")).shape
+        >>> tuple(layer(np.zeros((1, 5, 5, 1), "float32")).shape)
         (1, 5, 5, 8)
         >>> conv = MaskedConv2D(64, 7, mask_type="A", padding="same",
         ...                     kernel_regularizer="l2", dilation_rate=2)
-        >>> conv(np.zeros((1, 9, 9, 1), "float32")).shape
+        >>> tuple(conv(np.zeros((1, 9, 9, 1), "float32")).shape)
         (1, 9, 9, 64)
 
     References:

@@ -692,6 +692,11 @@ def synthesis_resolutions(image_shape):
     Raises:
         ValueError: for a non-square image or a side that cannot be halved
             down to at least 4 by whole numbers (e.g. 6).
+
+    Examples:
+        >>> from kgen.layers.style import synthesis_resolutions
+        >>> synthesis_resolutions((8, 8, 1)), synthesis_resolutions((28, 28, 1))
+        ((4, 8), (7, 14, 28))
     """
     if len(image_shape) != 3:
         raise ValueError(

@@ -76,12 +76,14 @@ class CausalSelfAttention(keras.layers.Layer):
 
     Examples:
         >>> import numpy as np
+        >>> from keras import ops
+        >>> from kgen.layers import CausalSelfAttention
         >>> layer = CausalSelfAttention(num_heads=2, key_dim=4)
         >>> x = np.random.default_rng(0).normal(size=(2, 5, 8)).astype("float32")
-        >>> full = layer(x)
+        >>> full = ops.convert_to_numpy(layer(x))
         >>> out, cache = layer.prefill(x[:, :3], max_length=5)
         >>> step, cache = layer.step(x[:, 3:4], cache, 3)
-        >>> bool(np.allclose(step[:, 0], full[:, 3], atol=1e-5))
+        >>> bool(np.allclose(ops.convert_to_numpy(step)[:, 0], full[:, 3], atol=1e-5))
         True
     """
 

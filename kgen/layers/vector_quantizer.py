@@ -172,13 +172,15 @@ class VectorQuantizer(keras.layers.Layer):
 
     Examples:
         >>> import numpy as np
+        >>> from keras import ops
+        >>> from kgen.layers import VectorQuantizer
         >>> layer = VectorQuantizer(num_embeddings=8, embedding_dim=2, seed=0)
         >>> z = np.random.default_rng(0).normal(size=(4, 3, 3, 2)).astype("float32")
         >>> out = layer(z)
         >>> tuple(out["quantized"].shape), tuple(out["indices"].shape)
         ((4, 3, 3, 2), (4, 3, 3))
-        >>> codes = layer.lookup(out["indices"])
-        >>> bool(np.allclose(codes, out["quantized"]))
+        >>> codes = ops.convert_to_numpy(layer.lookup(out["indices"]))
+        >>> bool(np.allclose(codes, ops.convert_to_numpy(out["quantized"])))
         True
 
     References:

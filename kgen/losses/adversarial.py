@@ -58,12 +58,11 @@ def discriminator_loss(name, real_logits, fake_logits):
     Raises:
         ValueError: for an unknown loss name.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from kgen.losses import discriminator_loss
-    >>> float(discriminator_loss("wasserstein", np.ones((4, 1)), np.zeros((4, 1))))
-    -1.0
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.losses import discriminator_loss
+        >>> float(discriminator_loss("wasserstein", np.ones((4, 1)), np.zeros((4, 1))))
+        -1.0
 
     References:
         Goodfellow et al., "Generative Adversarial Nets", 2014;
@@ -102,12 +101,11 @@ def generator_loss(name, fake_logits):
     Raises:
         ValueError: for an unknown loss name.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from kgen.losses import generator_loss
-    >>> round(float(generator_loss("non_saturating", np.zeros((2, 1)))), 4)
-    0.6931
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.losses import generator_loss
+        >>> round(float(generator_loss("non_saturating", np.zeros((2, 1)))), 4)
+        0.6931
 
     References:
         Goodfellow et al., "Generative Adversarial Nets", 2014.
@@ -150,16 +148,15 @@ def gradient_penalty(critic, real, fake, *, seed, epsilon=1e-12):
         A float32 scalar tensor. Differentiable with respect to the critic's
         weights on every backend (it uses ``kgen.backend.input_gradients``).
 
-    Example:
-
-    >>> import keras
-    >>> import numpy as np
-    >>> from kgen.losses import gradient_penalty
-    >>> w = np.array([[3.0], [4.0]], dtype="float32")
-    >>> critic = lambda x: keras.ops.matmul(x, w)
-    >>> x = np.zeros((4, 2), dtype="float32")
-    >>> round(float(gradient_penalty(critic, x, x + 1, seed=0)), 3)  # (5 - 1)^2
-    16.0
+    Examples:
+        >>> import keras
+        >>> import numpy as np
+        >>> from kgen.losses import gradient_penalty
+        >>> w = np.array([[3.0], [4.0]], dtype="float32")
+        >>> critic = lambda x: keras.ops.matmul(x, w)
+        >>> x = np.zeros((4, 2), dtype="float32")
+        >>> round(float(gradient_penalty(critic, x, x + 1, seed=0)), 3)  # (5 - 1)^2
+        16.0
 
     References:
         Gulrajani et al., "Improved Training of Wasserstein GANs", 2017.
@@ -188,15 +185,14 @@ def r1_penalty(discriminator, real):
     Returns:
         A float32 scalar tensor.
 
-    Example:
-
-    >>> import keras
-    >>> import numpy as np
-    >>> from kgen.losses import r1_penalty
-    >>> w = np.array([[3.0], [4.0]], dtype="float32")
-    >>> d = lambda x: keras.ops.matmul(x, w)
-    >>> float(r1_penalty(d, np.zeros((2, 2), dtype="float32")))
-    25.0
+    Examples:
+        >>> import keras
+        >>> import numpy as np
+        >>> from kgen.losses import r1_penalty
+        >>> w = np.array([[3.0], [4.0]], dtype="float32")
+        >>> d = lambda x: keras.ops.matmul(x, w)
+        >>> float(r1_penalty(d, np.zeros((2, 2), dtype="float32")))
+        25.0
 
     References:
         Mescheder et al., "Which Training Methods for GANs do actually

@@ -7,7 +7,7 @@
   ``num_classes`` (``None``: unconditional);
 - **the plumbing every family needs, once**: input and label checks driven by
   the declaration (`check_conditions`), one compiled-inference cache
-  (`compiled`), one batching helper (`map_batches`), the sampling seed
+  (`compiled_inference`), one batching helper (`map_batches`), the sampling seed
   stream (`sampling_seed_generator`), loss scaling for distribution
   (`scale_loss_for_distribution`), ``sample_weight`` handling, and a NaN
   guard around ``fit``;
@@ -136,25 +136,6 @@ def map_batches(fn, arrays, batch_size, *, pad=True):
             part = [None if p is None else _pad_rows(p, batch_size) for p in part]
         chunks.append(_take_rows(_numpy_tree(fn(*part)), size))
     return _concatenate(chunks)
-
-
-class _CompiledFlag:
-    """``model.compiled``: Keras's compile flag that can also be called."""
-
-    __slots__ = ("_model", "_flag")
-
-    def __init__(self, model, flag):
-        self._model = model
-        self._flag = flag
-
-    def __bool__(self):
-        return self._flag
-
-    def __repr__(self):
-        return repr(self._flag)
-
-    def __call__(self, key, fn, *, xla=False):
-        return self._model.compiled_inference(key, fn, xla=xla)
 
 
 class GenerativeModel(keras.Model):
@@ -360,23 +341,6 @@ class GenerativeModel(keras.Model):
         return loss * ops.cast(1.0 / replicas, loss.dtype)
 
     # ------------------------------------------------------- inference plumbing
-    # Keras's Trainer stores whether compile() ran as ``self.compiled = bool``,
-    # an instance attribute that would hide a method of that name. The
-    # property keeps both meanings: Keras reads its flag through ``bool(...)``
-    # (all its uses are truth tests), kgen calls it.
-    @property
-    def compiled(self):
-        """Keras's compile flag, callable as ``compiled(key, fn, xla=False)``.
-
-        Truthy exactly when ``compile()`` has run (what Keras reads); calling
-        it gives the compiled inference function (see `compiled_inference`).
-        """
-        return _CompiledFlag(self, self.__dict__.get("_kgen_compiled_flag", False))
-
-    @compiled.setter
-    def compiled(self, value):
-        self.__dict__["_kgen_compiled_flag"] = bool(value)
-
     def compiled_inference(self, key, fn, *, xla=False):
         """``fn`` compiled once per model and ``key``, reading current weights.
 

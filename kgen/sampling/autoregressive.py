@@ -12,7 +12,7 @@ data for the same noise.
   "Fast Generation for Convolutional Autoregressive Models".
 
 Both loops are compiled by the model's one compiled-inference cache
-(``GenerativeModel.compiled``, with XLA on TensorFlow as well as JAX), once
+(``GenerativeModel.compiled_inference``, with XLA on TensorFlow as well as JAX), once
 per model and batch size, and read the model's current weights on every
 call.
 """
@@ -94,7 +94,7 @@ def naive_sample(model, images, labels, condition_grid, noise, temperature, star
 
         return ops.fori_loop(start, total, body, images)
 
-    compiled = model.compiled("naive_sample", loop, xla=True)
+    compiled = model.compiled_inference("naive_sample", loop, xla=True)
     return compiled(
         *_tensors(images, labels, condition_grid),
         noise,
@@ -110,7 +110,7 @@ def fast_sample(model, images, labels, condition_grid, noise, temperature, start
     each new sub-pixel, only the activations that changed. Arguments and
     result as in ``naive_sample``.
     """
-    compiled = model.compiled("fast_sample", model.fast_sample_loop, xla=True)
+    compiled = model.compiled_inference("fast_sample", model.fast_sample_loop, xla=True)
     return compiled(
         *_tensors(images, labels, condition_grid),
         noise,

@@ -91,6 +91,16 @@ def attribute_thresholds(images, labels, num_classes, value_range=(0, 255)):
     Returns:
         ``{"brightness": (num_classes,), "size": (num_classes,)}``; a class
         without images gets the median of all images.
+
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.text import attribute_thresholds
+        >>> images = np.zeros((4, 4, 4, 1), "uint8")
+        >>> images[0, :2, :2] = 255; images[1, :, :2] = 255  # class 0: white
+        >>> images[2:, :2, :2] = 128                         # class 1: grey
+        >>> thresholds = attribute_thresholds(images, [0, 0, 1, 1], num_classes=2)
+        >>> {name: v.round(3).tolist() for name, v in thresholds.items()}
+        {'brightness': [1.0, 0.502], 'size': [0.375, 0.25]}
     """
     attributes = measure_attributes(images, value_range)
     labels = np.asarray(labels).reshape(-1)

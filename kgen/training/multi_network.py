@@ -148,39 +148,38 @@ class MultiNetworkModel(GenerativeModel):
     subclass overrides. The base marks the model built (there is no
     ``call``).
 
-    Example:
-
-    >>> import keras
-    >>> from keras import ops
-    >>> from kgen.backend import Phase
-    >>> class TwoNets(MultiNetworkModel):
-    ...     network_names = ("first", "second")
-    ...     data_kind = "real"
-    ...     num_levels = None
-    ...     def __init__(self, **kwargs):
-    ...         super().__init__(**kwargs)
-    ...         self.first = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
-    ...         self.second = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
-    ...         self.data_shape = (2,)
-    ...         self.loss_tracker = keras.metrics.Mean(name="loss")
-    ...     @property
-    ...     def metrics(self):
-    ...         return [self.loss_tracker]
-    ...     def training_phases(self, data):
-    ...         x, _ = self.unpack_batch(data)
-    ...         def loss_fn(net):
-    ...             loss = ops.mean(ops.square(net(x) - x))
-    ...             return loss, {"loss": loss}
-    ...         return [Phase(lambda: loss_fn(self.first), self.first.trainable_variables,
-    ...                       self.network_optimizers["first"]),
-    ...                 Phase(lambda: loss_fn(self.second), self.second.trainable_variables,
-    ...                       self.network_optimizers["second"], every=2)]
-    >>> model = TwoNets()
-    >>> model.compile(optimizers={"first": "sgd", "second": "sgd"})
-    >>> x = keras.random.normal((8, 2), seed=0)
-    >>> _ = model.fit(x, batch_size=2, epochs=1, verbose=0)
-    >>> tuple(int(o.iterations) for o in model.network_optimizers.values())
-    (4, 2)
+    Examples:
+        >>> import keras
+        >>> from keras import ops
+        >>> from kgen.backend import Phase
+        >>> class TwoNets(MultiNetworkModel):
+        ...     network_names = ("first", "second")
+        ...     data_kind = "real"
+        ...     num_levels = None
+        ...     def __init__(self, **kwargs):
+        ...         super().__init__(**kwargs)
+        ...         self.first = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+        ...         self.second = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+        ...         self.data_shape = (2,)
+        ...         self.loss_tracker = keras.metrics.Mean(name="loss")
+        ...     @property
+        ...     def metrics(self):
+        ...         return [self.loss_tracker]
+        ...     def training_phases(self, data):
+        ...         x, _ = self.unpack_batch(data)
+        ...         def loss_fn(net):
+        ...             loss = ops.mean(ops.square(net(x) - x))
+        ...             return loss, {"loss": loss}
+        ...         return [Phase(lambda: loss_fn(self.first), self.first.trainable_variables,
+        ...                       self.network_optimizers["first"]),
+        ...                 Phase(lambda: loss_fn(self.second), self.second.trainable_variables,
+        ...                       self.network_optimizers["second"], every=2)]
+        >>> model = TwoNets()
+        >>> model.compile(optimizers={"first": "sgd", "second": "sgd"})
+        >>> x = keras.random.normal((8, 2), seed=0)
+        >>> _ = model.fit(x, batch_size=2, epochs=1, verbose=0)
+        >>> tuple(int(o.iterations) for o in model.network_optimizers.values())
+        (4, 2)
     """
 
     network_names = ()

@@ -113,10 +113,14 @@ def save_image_grid(path, images, num_columns=None, scale=1, **kwargs):
     Returns:
         ``path``.
 
-    Example:
-
-    >>> save_image_grid("samples.png", np.zeros((16, 8, 8, 1)), scale=4)  # doctest: +SKIP
-    'samples.png'
+    Examples:
+        >>> import numpy as np
+        >>> from PIL import Image
+        >>> from kgen.viz import save_image_grid
+        >>> save_image_grid("samples.png", np.zeros((16, 8, 8, 1), "uint8"), scale=4)
+        'samples.png'
+        >>> Image.open("samples.png").size  # 4 x 4 tiles of 8 pixels, 1 apart, x 4
+        (140, 140)
     """
     grid = image_grid(images, num_columns=num_columns, **kwargs)
     return _save_uint8(path, grid, scale)
@@ -141,10 +145,14 @@ def save_traversal_grid(path, images, scale=1, **kwargs):
     Raises:
         ValueError: for an array of another rank.
 
-    Example:
-
-    >>> save_traversal_grid("traversal.png", np.zeros((4, 7, 8, 8, 1)))  # doctest: +SKIP
-    'traversal.png'
+    Examples:
+        >>> import numpy as np
+        >>> from PIL import Image
+        >>> from kgen.viz import save_traversal_grid
+        >>> save_traversal_grid("traversal.png", np.zeros((4, 7, 8, 8, 1)), value_range=(0, 1))
+        'traversal.png'
+        >>> Image.open("traversal.png").size  # (width, height): 7 columns, 4 rows
+        (62, 35)
     """
     images = np.asarray(images)
     if images.ndim not in (4, 5):
@@ -173,11 +181,16 @@ def save_interpolation_strip(path, images, scale=1, **kwargs):
     Returns:
         ``path``.
 
-    Example:
-
-    >>> from kgen.sampling.interpolation import lerp  # doctest: +SKIP
-    >>> save_interpolation_strip("strip.png", model.decode(lerp(z0, z1, 8)))  # doctest: +SKIP
-    'strip.png'
+    Examples:
+        >>> import numpy as np
+        >>> from PIL import Image
+        >>> from kgen.sampling.interpolation import lerp
+        >>> from kgen.viz import save_interpolation_strip
+        >>> frames = lerp(np.zeros((6, 6, 1)), np.ones((6, 6, 1)), 8)  # black to white
+        >>> save_interpolation_strip("strip.png", frames, value_range=(0, 1))
+        'strip.png'
+        >>> Image.open("strip.png").size
+        (55, 6)
     """
     images = np.asarray(images)
     one_strip = images.ndim == 3 or (images.ndim == 4 and images.shape[-1] in (1, 3))

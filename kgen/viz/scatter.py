@@ -146,11 +146,14 @@ def save_scatter_png(path, points, *, size=256, scale=1, **kwargs):
     Returns:
         ``path``.
 
-    Example:
-
-    >>> from kgen.data import ring_of_gaussians
-    >>> points, centres = ring_of_gaussians(2000)
-    >>> save_scatter_png("ring.png", points, reference=centres)  # doctest: +SKIP
-    'ring.png'
+    Examples:
+        >>> from PIL import Image
+        >>> from kgen.data import ring_of_gaussians
+        >>> from kgen.viz import save_scatter_png
+        >>> points, centres = ring_of_gaussians(200)
+        >>> save_scatter_png("ring.png", points, size=64, reference=centres)
+        'ring.png'
+        >>> Image.open("ring.png").size
+        (64, 64)
     """
     return _save_uint8(path, scatter_image(points, size=size, **kwargs), scale)

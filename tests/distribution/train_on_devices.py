@@ -25,6 +25,7 @@ replicas, to see what it changes.
 import json
 import os
 import sys
+import time
 
 BACKEND = os.environ.get("KERAS_BACKEND", "jax")
 NUM_DEVICES = 2
@@ -145,11 +146,14 @@ def main(argv):
     results = {}
     for case in _cases():
         entry = {"exact": case.exact_on_several_devices}
+        start = time.perf_counter()
         for key, distributed in (("single", False), ("several", True)):
             try:
                 entry[key] = _run(case, distributed)
             except Exception as error:  # reported; a failure in the test
                 entry[key] = {"error": f"{type(error).__name__}: {error}"}
+        entry["seconds"] = round(time.perf_counter() - start, 1)
+        print(f"{case.name}: {entry['seconds']} s", file=sys.stderr, flush=True)
         results[case.name] = entry
     with open(argv[0], "w") as handle:
         json.dump(results, handle)

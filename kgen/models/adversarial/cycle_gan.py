@@ -25,8 +25,10 @@ def cycle_consistency_loss(real_a, real_b, generator_ab, generator_ba):
     fool a discriminator, few are invertible).
 
     Args:
-        real_a, real_b: image batches of the two domains.
-        generator_ab, generator_ba: callables (networks) A -> B and B -> A.
+        real_a: image batch of domain A.
+        real_b: image batch of domain B.
+        generator_ab: callable (network) A -> B.
+        generator_ba: callable (network) B -> A.
 
     Returns:
         A float32 scalar tensor.

@@ -113,17 +113,16 @@ class GAN(MultiNetworkModel):
     Raises:
         ValueError: for an unknown loss or an invalid hyperparameter.
 
-    Example:
-
-    >>> import numpy as np
-    >>> from kgen.models import GAN, mlp_networks
-    >>> generator, discriminator = mlp_networks(data_dim=2, latent_dim=4)
-    >>> gan = GAN(generator, discriminator, latent_dim=4)
-    >>> gan.compile(d_optimizer="adam", g_optimizer="adam")
-    >>> x = np.random.default_rng(0).normal(size=(64, 2)).astype("float32")
-    >>> history = gan.fit(x, batch_size=32, epochs=1, verbose=0)
-    >>> gan.sample(5, seed=0).shape
-    (5, 2)
+    Examples:
+        >>> import numpy as np
+        >>> from kgen.models import GAN, mlp_networks
+        >>> generator, discriminator = mlp_networks(data_dim=2, latent_dim=4)
+        >>> gan = GAN(generator, discriminator, latent_dim=4)
+        >>> gan.compile(d_optimizer="adam", g_optimizer="adam")
+        >>> x = np.random.default_rng(0).normal(size=(64, 2)).astype("float32")
+        >>> history = gan.fit(x, batch_size=32, epochs=1, verbose=0)
+        >>> gan.sample(5, seed=0).shape
+        (5, 2)
 
     References:
         Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014.
@@ -590,13 +589,12 @@ class GAN(MultiNetworkModel):
             ValueError: for a wrong latent shape, non-finite values, or
                 conditions that do not match ``num_classes``.
 
-        Example:
-
-        >>> import numpy as np
-        >>> from kgen.models import GAN, mlp_networks
-        >>> gan = GAN(*mlp_networks(data_dim=2, latent_dim=3), latent_dim=3)
-        >>> gan.decode(np.zeros((4, 3), "float32")).shape
-        (4, 2)
+        Examples:
+            >>> import numpy as np
+            >>> from kgen.models import GAN, mlp_networks
+            >>> gan = GAN(*mlp_networks(data_dim=2, latent_dim=3), latent_dim=3)
+            >>> gan.decode(np.zeros((4, 3), "float32")).shape
+            (4, 2)
         """
         latents = check_rank_and_shape(
             np.asarray(to_numpy(latents), dtype="float32"),
@@ -682,14 +680,13 @@ class WGAN(GAN):
         n_critic: critic updates per generator update.
         **kwargs: other ``GAN`` arguments (``critic_batches``, ...).
 
-    Example:
-
-    >>> import keras
-    >>> from kgen.models import WGAN, mlp_networks
-    >>> generator, critic = mlp_networks(data_dim=2, latent_dim=4)
-    >>> wgan = WGAN(generator, critic, latent_dim=4)
-    >>> wgan.compile(d_optimizer=keras.optimizers.RMSprop(5e-5),
-    ...              g_optimizer=keras.optimizers.RMSprop(5e-5))
+    Examples:
+        >>> import keras
+        >>> from kgen.models import WGAN, mlp_networks
+        >>> generator, critic = mlp_networks(data_dim=2, latent_dim=4)
+        >>> wgan = WGAN(generator, critic, latent_dim=4)
+        >>> wgan.compile(d_optimizer=keras.optimizers.RMSprop(5e-5),
+        ...              g_optimizer=keras.optimizers.RMSprop(5e-5))
 
     References:
         Arjovsky, Chintala & Bottou, "Wasserstein GAN", ICML 2017.
@@ -735,14 +732,13 @@ class WGANGP(GAN):
         n_critic: critic updates per generator update.
         **kwargs: other ``GAN`` arguments (``critic_batches``, ...).
 
-    Example:
-
-    >>> import keras
-    >>> from kgen.models import WGANGP, mlp_networks
-    >>> generator, critic = mlp_networks(data_dim=2, latent_dim=4)
-    >>> wgan = WGANGP(generator, critic, latent_dim=4)
-    >>> wgan.compile(d_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
-    ...              g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9))
+    Examples:
+        >>> import keras
+        >>> from kgen.models import WGANGP, mlp_networks
+        >>> generator, critic = mlp_networks(data_dim=2, latent_dim=4)
+        >>> wgan = WGANGP(generator, critic, latent_dim=4)
+        >>> wgan.compile(d_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
+        ...              g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9))
 
     References:
         Gulrajani et al., "Improved Training of Wasserstein GANs", NeurIPS 2017.
@@ -792,14 +788,13 @@ class ConditionalGAN(GAN):
         ValueError: for an invalid ``num_classes`` or, at fit/sample time,
             missing labels or labels out of range.
 
-    Example:
-
-    >>> from kgen.models import ConditionalGAN, dcgan_networks
-    >>> generator, discriminator = dcgan_networks(
-    ...     (8, 8, 1), latent_dim=8, base_filters=4, num_classes=3)
-    >>> cgan = ConditionalGAN(generator, discriminator, latent_dim=8, num_classes=3)
-    >>> cgan.sample(3, conditions=[0, 1, 2], seed=0).shape
-    (3, 8, 8, 1)
+    Examples:
+        >>> from kgen.models import ConditionalGAN, dcgan_networks
+        >>> generator, discriminator = dcgan_networks(
+        ...     (8, 8, 1), latent_dim=8, base_filters=4, num_classes=3)
+        >>> cgan = ConditionalGAN(generator, discriminator, latent_dim=8, num_classes=3)
+        >>> cgan.sample(3, conditions=[0, 1, 2], seed=0).shape
+        (3, 8, 8, 1)
 
     References:
         Mirza & Osindero, "Conditional Generative Adversarial Nets", 2014;

@@ -59,12 +59,11 @@ def dcgan_networks(
     Raises:
         ValueError: for an image size not divisible by 4 or bad options.
 
-    Example:
-
-    >>> from kgen.models import dcgan_networks
-    >>> g, d = dcgan_networks((8, 8, 1), latent_dim=8, base_filters=4)
-    >>> g.output_shape, d.output_shape
-    ((None, 8, 8, 1), (None, 1))
+    Examples:
+        >>> from kgen.models import dcgan_networks
+        >>> g, d = dcgan_networks((8, 8, 1), latent_dim=8, base_filters=4)
+        >>> g.output_shape, d.output_shape
+        ((None, 8, 8, 1), (None, 1))
 
     References:
         Radford, Metz & Chintala, "Unsupervised Representation Learning with
@@ -179,12 +178,11 @@ def dcgan(image_shape, latent_dim=100, base_filters=64, **gan_kwargs):
     Returns:
         An uncompiled ``kgen.models.GAN``.
 
-    Example:
-
-    >>> from kgen.models import dcgan
-    >>> gan = dcgan((8, 8, 1), latent_dim=8, base_filters=4)
-    >>> gan.data_shape
-    (8, 8, 1)
+    Examples:
+        >>> from kgen.models import dcgan
+        >>> gan = dcgan((8, 8, 1), latent_dim=8, base_filters=4)
+        >>> gan.data_shape
+        (8, 8, 1)
 
     References:
         Radford, Metz & Chintala, ICLR 2016.
@@ -211,12 +209,11 @@ def mlp_networks(data_dim, latent_dim, hidden_units=64, num_layers=2, num_classe
         ``(generator, discriminator)`` ``keras.Model`` objects; the
         generator's output is linear.
 
-    Example:
-
-    >>> from kgen.models import mlp_networks
-    >>> g, d = mlp_networks(data_dim=2, latent_dim=4, hidden_units=8)
-    >>> g.output_shape, d.output_shape
-    ((None, 2), (None, 1))
+    Examples:
+        >>> from kgen.models import mlp_networks
+        >>> g, d = mlp_networks(data_dim=2, latent_dim=4, hidden_units=8)
+        >>> g.output_shape, d.output_shape
+        ((None, 2), (None, 1))
     """
     data_dim = check_positive_int(data_dim, "data_dim")
     latent_dim = check_positive_int(latent_dim, "latent_dim")

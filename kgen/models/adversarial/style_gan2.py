@@ -73,6 +73,19 @@ def path_length_penalty(synthesize, styles, noise_seed, path_length_mean):
     Returns:
         ``(penalty, lengths)``: the scalar penalty and the per-example
         lengths ``(batch,)``, differentiable with respect to the generator.
+
+    Examples:
+        >>> import keras
+        >>> import numpy as np
+        >>> from keras import ops
+        >>> from kgen.models import path_length_penalty
+        >>> def synthesize(styles):  # (2, 3, 4) styles -> (2, 4, 4, 1) images
+        ...     return ops.reshape(ops.tile(ops.sum(styles, axis=1), (1, 4)), (-1, 4, 4, 1))
+        >>> styles = np.ones((2, 3, 4), "float32")
+        >>> penalty, lengths = path_length_penalty(
+        ...     synthesize, styles, keras.random.SeedGenerator(0), 0.0)
+        >>> tuple(lengths.shape), bool(float(penalty) > 0)
+        ((2,), True)
     """
     images = synthesize(styles)
     height, width = int(images.shape[1]), int(images.shape[2])
@@ -444,7 +457,7 @@ class StyleGAN2(GAN):
         )
         check_finite(latents, "latents")
         psi = ops.convert_to_tensor(np.float32(self._check_truncation(truncation)))
-        fn = self.compiled("styles", lambda z, p: self._styles_batch(z, p))
+        fn = self.compiled_inference("styles", lambda z, p: self._styles_batch(z, p))
         return map_batches(lambda z: fn(z, psi), [latents], batch_size)
 
     def synthesize(self, styles, *, noise="fixed", seed=None, batch_size=256):
@@ -472,11 +485,11 @@ class StyleGAN2(GAN):
         )
         check_finite(styles, "styles")
         if noise == "fixed":
-            fn = self.compiled("synthesize_fixed", lambda s: self._synthesis_batch(s))
+            fn = self.compiled_inference("synthesize_fixed", lambda s: self._synthesis_batch(s))
             return np.asarray(map_batches(fn, [styles], batch_size), "float32")
         maps = self._noise_maps(len(styles), self.sampling_seed_generator(seed), noise)
         maps = [np.asarray(ops.convert_to_numpy(m)) for m in maps]
-        fn = self.compiled("synthesize_noise", self._synthesis_batch)
+        fn = self.compiled_inference("synthesize_noise", self._synthesis_batch)
         return np.asarray(map_batches(fn, [styles, *maps], batch_size), "float32")
 
     def decode(self, latents, conditions=None, *, batch_size=256, truncation=1.0):
@@ -498,7 +511,7 @@ class StyleGAN2(GAN):
         self.check_conditions(conditions, len(latents))
         psi = ops.convert_to_tensor(np.float32(self._check_truncation(truncation)))
         batch_size = check_positive_int(batch_size, "batch_size")
-        fn = self.compiled("decode", self._images_batch)
+        fn = self.compiled_inference("decode", self._images_batch)
         return np.asarray(
             map_batches(lambda z: fn(z, psi), [latents], batch_size), "float32"
         )
@@ -540,7 +553,7 @@ class StyleGAN2(GAN):
             return self.decode(latents, batch_size=batch_size, truncation=truncation)
         maps = self._noise_maps(num_samples, generator, noise)
         maps = [np.asarray(ops.convert_to_numpy(m)) for m in maps]
-        fn = self.compiled("sample", self._images_batch)
+        fn = self.compiled_inference("sample", self._images_batch)
         return np.asarray(
             map_batches(lambda z, *n: fn(z, psi, *n), [latents, *maps], batch_size),
             "float32",

@@ -462,7 +462,7 @@ class TextConditionalGAN(GAN):
         self.check_conditions(conditions, len(latents))
         tokens = self.tokenize(captions, len(latents))
         batch_size = check_positive_int(batch_size, "batch_size")
-        decode = self.compiled("decode", self._decode_batch)
+        decode = self.compiled_inference("decode", self._decode_batch)
         return np.asarray(map_batches(decode, [latents, tokens], batch_size), "float32")
 
     def sample(
@@ -496,7 +496,7 @@ class TextConditionalGAN(GAN):
         x = self.check_x(x)
         self.check_conditions(conditions, len(x))
         tokens = self.tokenize(captions, len(x))
-        fn = self.compiled("discriminate", self._discriminate_batch)
+        fn = self.compiled_inference("discriminate", self._discriminate_batch)
         return np.asarray(map_batches(fn, [x, tokens], batch_size), "float32")
 
     # -- saving -------------------------------------------------------------

@@ -56,6 +56,12 @@ def split_pairs(pairs):
     """``(a, b)``: the left and right halves of side-by-side pairs.
 
     Works on NumPy arrays and backend tensors (rank 4, even width).
+
+    Examples:
+        >>> import numpy as np
+        >>> a, b = split_pairs(side_by_side(np.zeros((2, 4, 4, 1)), np.ones((2, 4, 4, 1))))
+        >>> a.shape, float(a.max()), b.shape, float(b.min())
+        ((2, 4, 4, 1), 0.0, (2, 4, 4, 1), 1.0)
     """
     width = pairs.shape[2]
     if width is None or width % 2:
@@ -92,7 +98,8 @@ def structural_similarity(x, y, value_range=(-1.0, 1.0), window_size=None):
     and the channels.
 
     Args:
-        x, y: image batches ``(N, H, W, C)`` with equal shapes.
+        x: image batch ``(N, H, W, C)``.
+        y: image batch of the same shape.
         value_range: ``(low, high)`` of the pixel values.
         window_size: odd window side (default ``min(11, H, W)`` made odd).
 
@@ -164,6 +171,28 @@ class TranslationModel(MultiNetworkModel):
     ``self.set_image_shape(shape)`` once the networks exist, implement
     ``training_phases`` (reading ``self.training_pairs(data)``) and
     ``_translate_batch(x, direction)``, and list their ``directions``.
+
+    Examples:
+        A translator without networks (B is A with the sign flipped), measured
+        with `translation_errors` on pairs ``A | B``:
+
+        >>> import numpy as np
+        >>> from kgen.models import TranslationModel, side_by_side, translation_errors
+        >>> class Negate(TranslationModel):
+        ...     def __init__(self, **kwargs):
+        ...         super().__init__(**kwargs)
+        ...         self.set_image_shape((4, 4, 1))
+        ...     def _translate_batch(self, x, direction):
+        ...         return -x
+        >>> model = Negate()
+        >>> model.image_shape, model.data_shape
+        ((4, 4, 1), (4, 8, 1))
+        >>> a = np.random.default_rng(0).uniform(-1, 1, (3, 4, 4, 1)).astype("float32")
+        >>> bool(np.allclose(model.translate(a), -a))
+        True
+        >>> errors = translation_errors(model, side_by_side(a, -a))
+        >>> errors["l1"], round(errors["ssim"], 6), errors["num_pairs"]
+        (0.0, 1.0, 3)
     """
 
     data_kind = "signed"
@@ -252,7 +281,7 @@ class TranslationModel(MultiNetworkModel):
         direction = self._check_direction(direction)
         x = self.check_images(x, "x")
         batch_size = check_positive_int(batch_size, "batch_size")
-        fn = self.compiled(
+        fn = self.compiled_inference(
             f"translate_{direction}", lambda t: self._translate_batch(t, direction)
         )
         return np.asarray(map_batches(fn, [x], batch_size), "float32")

@@ -560,7 +560,7 @@ class AutoregressiveModel(GenerativeModel):
         labels = self.check_conditions(conditions, len(x))
         grid = self.check_condition_grid(condition_grid, len(x))
         self._ensure_built()
-        fn = self.compiled("log_prob", self._log_prob_batch)
+        fn = self.compiled_inference("log_prob", self._log_prob_batch)
         return map_batches(fn, [x, labels, grid], batch_size).astype("float32")
 
     def bits_per_dim(self, x, conditions=None, *, condition_grid=None, batch_size=64):
@@ -641,8 +641,12 @@ class AutoregressiveModel(GenerativeModel):
         Args:
             x: integer data of the model's shape.
             num_given_rows: rows kept from ``x`` (0 samples from scratch).
-            seed, conditions, condition_grid, temperature, method,
-                batch_size: as in ``sample``.
+            seed: as in ``sample``.
+            conditions: as in ``sample``.
+            condition_grid: as in ``sample``.
+            temperature: as in ``sample``.
+            method: as in ``sample``.
+            batch_size: as in ``sample``.
 
         Returns:
             NumPy array like ``sample``'s.

@@ -92,9 +92,10 @@ class DiffusionModel(GenerativeModel):
     unconditional model and samples can use classifier-free guidance,
     ``eps = (1 + w) eps(x, c) - w eps(x, null)`` (``guidance_scale=w``;
     ``w = 0`` is the conditional model). ``conditions=None`` on a
-    conditional model raises, as for every kgen model; an unconditional
-    sample of a label-dropout model is ``guidance_scale=-1.0`` (``eps(x,
-    null)``; the labels are then not used).
+    conditional model raises, as for every kgen model, with one documented
+    exception: ``guidance_scale=-1.0`` is ``eps(x, null)``, the unconditional
+    model that label dropout trained, and then needs no labels (given ones
+    are checked and not used): ``model.sample(16, guidance_scale=-1.0)``.
 
     With ``ema_decay``, an exponential moving average of the network's
     weights is updated after every optimizer step (``ema <- d ema + (1 - d)
@@ -681,6 +682,21 @@ class DiffusionModel(GenerativeModel):
             )
         return float(guidance_scale)
 
+    def _guided_labels(self, conditions, count, guidance_scale):
+        """``(labels, guidance)`` for the verbs that take ``guidance_scale``.
+
+        ``guidance_scale=-1`` is the unconditional model that label dropout
+        trained: every row gets the null label (``conditions`` may then be
+        None; given labels are checked and not used) and one network call
+        per step suffices. Otherwise the one conditioning check applies.
+        """
+        guidance = self._check_guidance(guidance_scale)
+        if guidance == -1.0:
+            if conditions is not None:
+                self.check_conditions(conditions, count)
+            return np.full((count,), self.null_label, "int32"), None
+        return self.check_conditions(conditions, count), guidance
+
     def _check_latents(self, latents):
         z = np.asarray(to_numpy(latents), dtype="float32")
         if z.ndim != len(self.data_shape) + 1 or tuple(z.shape[1:]) != self.data_shape:
@@ -783,7 +799,7 @@ class DiffusionModel(GenerativeModel):
             return ops.fori_loop(0, chunk, body, x)
 
         key = ("diffusion_loop", chunk, guided, learned, clip, deterministic, use_ema)
-        compiled = self.compiled(key, loop, xla=True)
+        compiled = self.compiled_inference(key, loop, xla=True)
         columns = {k: ops.convert_to_tensor(v) for k, v in tables.items()}
         scale = ops.convert_to_tensor(0.0 if guidance is None else guidance, "float32")
 
@@ -857,7 +873,8 @@ class DiffusionModel(GenerativeModel):
                 ``sampler_options``; ``None``: DDPM over all ``T`` steps.
             guidance_scale: ``w`` of classifier-free guidance (conditional
                 models trained with label dropout): ``0`` conditional, ``> 0``
-                guided, ``-1`` unconditional.
+                guided, ``-1`` unconditional (the null label for every
+                sample; ``conditions`` may then be None).
             use_ema: use the weights' moving average (default: when kept).
             **sampler_options: ``steps``, ``eta``, ``clip_denoised`` for a
                 named sampler (the command line passes ``--option
@@ -881,10 +898,9 @@ class DiffusionModel(GenerativeModel):
             (4, 2)
         """
         num_samples = check_positive_int(num_samples, "num_samples")
-        labels = self.check_conditions(conditions, num_samples)
+        labels, guidance = self._guided_labels(conditions, num_samples, guidance_scale)
         sampler = get_sampler(sampler, self.num_timesteps, **sampler_options)
         plan = sampler.plan(self.schedule, self.variance_type)
-        guidance = self._check_guidance(guidance_scale)
         use_ema = self._use_ema(use_ema)
         generator = self.sampling_seed_generator(seed)
         start = keras.random.normal((num_samples, *self.data_shape), seed=generator)
@@ -929,9 +945,8 @@ class DiffusionModel(GenerativeModel):
                 deterministic DDIM, or bad conditions.
         """
         x = self.check_x(x)
-        labels = self.check_conditions(conditions, len(x))
+        labels, guidance = self._guided_labels(conditions, len(x), guidance_scale)
         sampler = self._ddim(sampler)
-        guidance = self._check_guidance(guidance_scale)
         use_ema = self._use_ema(use_ema)
         plan = sampler.inversion_plan(self.schedule)
         latent = self._run_plan(
@@ -966,9 +981,8 @@ class DiffusionModel(GenerativeModel):
                 sampler other than deterministic DDIM, or bad conditions.
         """
         z = self._check_latents(latents)
-        labels = self.check_conditions(conditions, len(z))
+        labels, guidance = self._guided_labels(conditions, len(z), guidance_scale)
         sampler = self._ddim(sampler)
-        guidance = self._check_guidance(guidance_scale)
         use_ema = self._use_ema(use_ema)
         plan = sampler.plan(self.schedule, self.variance_type)
         out = self._run_plan(
@@ -1041,19 +1055,23 @@ class DiffusionModel(GenerativeModel):
                     f"with {len(value)} examples."
                 )
             ends.append(value)
-        labels = self.check_conditions(conditions, 1)
+        self._guided_labels(conditions, 1, guidance_scale)  # the checks
         options = {
             "sampler": sampler,
             "guidance_scale": guidance_scale,
             "use_ema": use_ema,
         }
-        pair = None if labels is None else np.repeat(labels, 2)
-        latents = self.encode(np.concatenate(ends), pair, **options)["latent"]
+
+        def rows(count):
+            if conditions is None:
+                return None
+            return np.repeat(np.asarray(to_numpy(conditions)).reshape(-1)[:1], count)
+
+        latents = self.encode(np.concatenate(ends), rows(2), **options)["latent"]
         flat = latents.reshape(2, -1)
         path = _interpolate(flat[0], flat[1], num_steps, method=method)
         path = path.reshape(num_steps, *self.data_shape)
-        path_labels = None if labels is None else np.repeat(labels, num_steps)
-        return self.decode(path, path_labels, **options)
+        return self.decode(path, rows(num_steps), **options)
 
     def q_sample(self, x, timesteps, *, seed=None):
         """Draw ``x_t ~ q(x_t | x_0 = x)``: the forward (noising) process.
@@ -1123,8 +1141,7 @@ class DiffusionModel(GenerativeModel):
             )
         check_finite(x_t, name="x_t")
         t = self._check_timesteps(timesteps, len(x_t))
-        labels = self.check_conditions(conditions, len(x_t))
-        guidance = self._check_guidance(guidance_scale)
+        labels, guidance = self._guided_labels(conditions, len(x_t), guidance_scale)
         use_ema = self._use_ema(use_ema)
 
         def predict(x, t, labels, scale):
@@ -1144,7 +1161,7 @@ class DiffusionModel(GenerativeModel):
                 out["log_variance"] = self._model_log_variance(t, fraction)
             return out
 
-        compiled = self.compiled(("denoise", guidance is not None, use_ema), predict)
+        compiled = self.compiled_inference(("denoise", guidance is not None, use_ema), predict)
         scale = ops.convert_to_tensor(0.0 if guidance is None else guidance, "float32")
         return map_batches(
             lambda x, tb, lb: compiled(
@@ -1260,7 +1277,7 @@ class DiffusionModel(GenerativeModel):
             prediction, fraction = self._split_output(output)
             return self._variational_terms(x0, x_t, t, prediction, fraction, clip)
 
-        return self.compiled(("variational_terms", use_ema), terms)
+        return self.compiled_inference(("variational_terms", use_ema), terms)
 
     def negative_bound(
         self,

@@ -256,6 +256,23 @@ def x0_from_prediction(
         sqrt_alpha_bar: ``sqrt(alpha_bar_t)``, broadcastable to ``x_t``.
         sqrt_one_minus: ``sqrt(1 - alpha_bar_t)``, broadcastable.
         prediction_type: one of `PREDICTION_TYPES`.
+
+    Examples:
+        With ``x_t = a x0 + b epsilon``, each target gives ``x0`` and
+        ``epsilon`` back:
+
+        >>> import numpy as np
+        >>> from kgen.models.diffusion import (epsilon_from_prediction,
+        ...     prediction_from_x0_and_epsilon, x0_from_prediction)
+        >>> x0, epsilon, a, b = np.array([0.5, -1.0]), np.array([1.0, 0.5]), 0.6, 0.8
+        >>> x_t = a * x0 + b * epsilon
+        >>> for kind in ("epsilon", "x0", "v"):
+        ...     target = prediction_from_x0_and_epsilon(x0, epsilon, a, b, kind)
+        ...     print(kind, x0_from_prediction(target, x_t, a, b, kind).round(6),
+        ...           epsilon_from_prediction(target, x_t, a, b, kind).round(6))
+        epsilon [ 0.5 -1. ] [1.  0.5]
+        x0 [ 0.5 -1. ] [1.  0.5]
+        v [ 0.5 -1. ] [1.  0.5]
     """
     _check_prediction_type(prediction_type)
     if prediction_type == "x0":

@@ -31,6 +31,23 @@ class StagedModel(GenerativeModel):
     state)`` returning ``(inputs, targets)`` for that stage's ``fit``
     (``state`` is a dict the stages may share, e.g. the codes of the
     images).
+
+    Examples:
+        `VQVAE2` is a staged model with one optimizer per stage; then
+        ``model.fit(x, epochs={"tokenizer": 5})`` would train the tokenizer
+        alone, for 5 epochs.
+
+        >>> import keras
+        >>> from kgen.models import StagedModel, conv_vqvae2
+        >>> model = conv_vqvae2((8, 8, 1), num_embeddings=8, embedding_dim=4,
+        ...                     filters=8, bottom_halvings=1, num_residual_blocks=1,
+        ...                     prior_filters=8, prior_layers=2, seed=0)
+        >>> isinstance(model, StagedModel), model.stages
+        (True, ('tokenizer', 'top_prior', 'bottom_prior'))
+        >>> model.compile(optimizer="adam",
+        ...               optimizers={"tokenizer": keras.optimizers.SGD(0.01)})
+        >>> {stage: type(o).__name__ for stage, o in model.network_optimizers.items()}
+        {'tokenizer': 'SGD', 'top_prior': 'Adam', 'bottom_prior': 'Adam'}
     """
 
     stages = ()

@@ -440,7 +440,7 @@ class TextImageTransformer(GenerativeModel):
         codes = self._flat_codes(x)
         self.check_conditions(conditions, len(codes))
         text = self.check_captions(captions, len(codes))
-        fn = self.compiled("log_prob", self._log_prob_batch)
+        fn = self.compiled_inference("log_prob", self._log_prob_batch)
         return map_batches(fn, [codes, text], batch_size).astype("float32")
 
     def bits_per_dim(self, x, conditions=None, *, captions=None, batch_size=64):
@@ -596,7 +596,7 @@ class TextImageTransformer(GenerativeModel):
         options = (top_k, top_p, guided)
         loop = self._fast_loop if method == "fast" else self._naive_loop
         key = f"sample_{method}_{top_k}_{top_p}_{guided}"
-        fn = self.compiled(
+        fn = self.compiled_inference(
             key,
             lambda t, n, temp, g: loop(t, n, temp, g, options),
             xla=True,

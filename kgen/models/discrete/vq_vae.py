@@ -128,8 +128,9 @@ class VectorQuantizedAutoencoder(GenerativeModel):
 
     Subclasses set ``levels`` (names of the code grids, coarse to fine),
     ``self.quantizers`` ``{level: VectorQuantizer}``, ``self.code_grid_shapes``
-    ``{level: (h, w)}``, ``self.image_shape`` and ``self.latent_dim`` (the
-    size of ``encode(x)["latent"]`` per example), and implement
+    ``{level: (h, w)}``, ``self.image_shape``, ``self.latent_shape`` (the
+    shape of ``encode(x)["latent"]`` per example) and
+    ``self.latent_description`` (its layout, in words), and implement
 
     - ``_quantize_levels(x, training)``: ``{level: quantizer results}``
       (encoders and quantizers);
@@ -146,6 +147,24 @@ class VectorQuantizedAutoencoder(GenerativeModel):
     ``perplexity`` and ``codebook_usage`` (prefixed with the level's name
     when there are several). Sample weights weight the loss; the EMA
     codebook statistics count every vector of the batch.
+
+    Examples:
+        The verbs every VQ-VAE shares, on a `VQVAE`:
+
+        >>> import numpy as np
+        >>> from kgen.models import VectorQuantizedAutoencoder, conv_vqvae
+        >>> model = conv_vqvae((8, 8, 1), num_embeddings=8, embedding_dim=4,
+        ...                    filters=(8,), num_residual_blocks=1)
+        >>> isinstance(model, VectorQuantizedAutoencoder), model.levels
+        (True, ('codes',))
+        >>> model.num_embeddings, model.code_grid_shapes, model.latent_shape
+        (8, {'codes': (4, 4)}, (4, 4, 4))
+        >>> x = np.random.default_rng(0).random((2, 8, 8, 1)).astype("float32")
+        >>> encoded = model.encode(x)
+        >>> {name: value.shape for name, value in sorted(encoded.items())}
+        {'indices': (2, 4, 4), 'latent': (2, 4, 4, 4), 'quantized': (2, 4, 4, 4)}
+        >>> model.decode(encoded["latent"]).shape, model.reconstruct(x).shape
+        ((2, 8, 8, 1), (2, 8, 8, 1))
     """
 
     data_kind = "unit"

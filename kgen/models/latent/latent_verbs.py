@@ -17,7 +17,7 @@ cache and the batching) provides four tensor-level hooks:
 and the attributes ``image_shape``, ``latent_dim`` and ``num_classes``
 (``None`` for unconditional models). The mixin validates inputs with the
 base class's ``check_x`` and ``check_conditions``, runs the hooks through
-``self.compiled`` and ``kgen.models.base.map_batches`` and returns NumPy.
+``self.compiled_inference`` and ``kgen.models.base.map_batches`` and returns NumPy.
 """
 
 import numpy as np

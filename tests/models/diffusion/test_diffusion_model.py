@@ -213,13 +213,21 @@ def test_training_drops_labels_to_the_null_label():
 def test_unconditional_samples_of_a_conditional_model_ignore_the_labels():
     model = _conditional_model()
     ddim = DDIMSampler(steps=5)
-    a = model.sample(
-        4, seed=1, conditions=[0, 1, 2, 3], guidance_scale=-1.0, sampler=ddim
+    # guidance_scale=-1: the null label for every sample, labels optional
+    a = model.sample(4, seed=1, conditions=[0, 1, 2, 3], guidance_scale=-1.0, sampler=ddim)
+    b = model.sample(4, seed=1, guidance_scale=-1.0, sampler=ddim)
+    np.testing.assert_array_equal(a, b)
+    null = model.decode(
+        keras.random.normal((4, 3), seed=keras.random.SeedGenerator(1)),
+        guidance_scale=-1.0,
+        sampler=ddim,
     )
-    b = model.sample(4, seed=1, conditions=3, guidance_scale=-1.0, sampler=ddim)
-    np.testing.assert_allclose(a, b, atol=1e-5)
+    np.testing.assert_allclose(null, b, atol=1e-6)
+    # any other scale is a conditional model's and needs labels
     with pytest.raises(ValueError, match="class-conditional"):
-        model.sample(4, seed=1, guidance_scale=-1.0)
+        model.sample(4, seed=1, guidance_scale=1.0)
+    with pytest.raises(ValueError, match=r"in \[0, 3\]"):
+        model.sample(4, seed=1, conditions=9, guidance_scale=-1.0)
 
 
 # --------------------------------------------------------- trained: the ring
