@@ -27,7 +27,11 @@ def test_image_grid_pixel_exact():
 
 def test_save_image_grid_scale_and_float_range(tmp_path):
     images = np.array([[[0.0, 1.0]], [[0.5, 0.0]]], np.float32)  # (2, 1, 2)
-    path = viz.save_image_grid(tmp_path / "sub" / "g.png", images, padding=0, scale=2)
+    with pytest.raises(ValueError, match="without value_range"):
+        viz.save_image_grid(tmp_path / "bad.png", images)
+    path = viz.save_image_grid(
+        tmp_path / "sub" / "g.png", images, padding=0, scale=2, value_range=(0, 1)
+    )
     picture = _read(path)
     # 2 images of 1x2 in a 2-column grid -> 1x4, scaled -> 2x8 grey
     assert picture.shape == (2, 8)
