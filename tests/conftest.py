@@ -40,6 +40,9 @@ _TIMES = os.environ.get("KGEN_TEST_TIMES")
 def pytest_runtest_logreport(report):
     # KGEN_TEST_TIMES=FILE appends "seconds phase nodeid" per test phase, as
     # the run goes (to find what makes the suite slow; unset in CI)
+    if _TIMES and report.failed:
+        with open(_TIMES, "a", encoding="utf-8") as handle:
+            handle.write(f"FAILED {report.when} {report.nodeid}\n")
     if _TIMES and report.duration > 0.5:
         with open(_TIMES, "a", encoding="utf-8") as handle:
             handle.write(f"{report.duration:.1f} {report.when} {report.nodeid}\n")

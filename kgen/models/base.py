@@ -19,6 +19,7 @@ Subclasses set ``data_kind`` and ``capabilities`` as class attributes, set
 shape of one example) and, for ``"integer"`` data, ``num_levels``.
 """
 
+import copy
 import weakref
 
 import keras
@@ -164,12 +165,27 @@ class GenerativeModel(keras.Model):
     supports_sample_weight = False
     num_classes = None
     num_levels = 256
+    # config keys that hold serialized Keras objects (networks, quantizers,
+    # tokenizers): `from_config` deserializes them before calling the class
+    config_objects = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The stream `sample(seed=None)` draws from: separate from every
         # training noise stream, advanced by each call, saved with the model.
         self.sample_seed_generator = keras.random.SeedGenerator()
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """The model from `get_config`'s dict, its `config_objects` deserialized."""
+        if not cls.config_objects:
+            return super().from_config(config, custom_objects=custom_objects)
+        # a deep copy: deserializing a nested object consumes its config,
+        # which belongs to the caller
+        config = copy.deepcopy(config)
+        for key in cls.config_objects:
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
 
     # ------------------------------------------------------------- declaration
     @property

@@ -1,7 +1,5 @@
 """CycleGAN: unpaired image-to-image translation with cycle consistency."""
 
-import copy
-
 import keras
 from keras import ops
 
@@ -118,6 +116,7 @@ class CycleGAN(TranslationModel):
         "discriminator_a",
         "discriminator_b",
     )
+    config_objects = network_names
     directions = ("a_to_b", "b_to_a")
 
     def __init__(
@@ -270,10 +269,3 @@ class CycleGAN(TranslationModel):
             }
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)
-        for key in cls.network_names:
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

@@ -12,8 +12,6 @@ labels to both networks (``ConditionalGAN`` is the same class with
 ``num_classes`` required).
 """
 
-import copy
-
 import keras
 import numpy as np
 from keras import ops
@@ -129,6 +127,7 @@ class GAN(MultiNetworkModel):
     """
 
     network_names = ("generator", "discriminator")
+    config_objects = network_names
     capabilities = frozenset({Capability.SAMPLE, Capability.DECODE})
 
     @property
@@ -342,15 +341,6 @@ class GAN(MultiNetworkModel):
             }
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        # A deep copy: deserializing a network consumes its nested config,
-        # which belongs to the caller.
-        config = copy.deepcopy(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
     # -- training -----------------------------------------------------------
 

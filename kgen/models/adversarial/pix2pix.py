@@ -1,7 +1,5 @@
 """Pix2Pix: paired image-to-image translation with a conditional GAN."""
 
-import copy
-
 import keras
 from keras import ops
 
@@ -62,6 +60,7 @@ class Pix2Pix(TranslationModel):
     """
 
     network_names = ("generator", "discriminator")
+    config_objects = network_names
 
     def __init__(
         self, generator, discriminator, l1_weight=100.0, loss="non_saturating", **kwargs
@@ -175,10 +174,3 @@ class Pix2Pix(TranslationModel):
             }
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

@@ -25,8 +25,6 @@ generator's fixed noise maps (deterministic), and both take the truncation
 trick's ``truncation`` (``psi``): ``w = w_avg + psi * (w - w_avg)``.
 """
 
-import copy
-
 import keras
 import numpy as np
 from keras import ops
@@ -236,13 +234,6 @@ class StyleGAN2(GAN):
             }
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
     @property
     def metrics(self):
@@ -485,7 +476,9 @@ class StyleGAN2(GAN):
         )
         check_finite(styles, "styles")
         if noise == "fixed":
-            fn = self.compiled_inference("synthesize_fixed", lambda s: self._synthesis_batch(s))
+            fn = self.compiled_inference(
+                "synthesize_fixed", lambda s: self._synthesis_batch(s)
+            )
             return np.asarray(map_batches(fn, [styles], batch_size), "float32")
         maps = self._noise_maps(len(styles), self.sampling_seed_generator(seed), noise)
         maps = [np.asarray(ops.convert_to_numpy(m)) for m in maps]

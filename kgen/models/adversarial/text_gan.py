@@ -23,8 +23,6 @@ empty caption (all padding), so that the empty caption stands for "any
 image": ``sample(n)`` without captions draws from the model's marginal.
 """
 
-import copy
-
 import keras
 import numpy as np
 from keras import layers, ops
@@ -244,6 +242,8 @@ class TextConditionalGAN(GAN):
         Reed et al., "Generative Adversarial Text to Image Synthesis", ICML
         2016; Zhang et al., "StackGAN", ICCV 2017.
     """
+
+    config_objects = ("generator", "discriminator", "tokenizer")
 
     def __init__(
         self,
@@ -513,13 +513,6 @@ class TextConditionalGAN(GAN):
             }
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)
-        for key in ("generator", "discriminator", "tokenizer"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
     def save_assets(self, dir_path):
         """Writes the tokenizer's vocabulary as ``vocabulary.txt`` (one word a line)."""

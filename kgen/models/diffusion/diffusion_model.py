@@ -179,6 +179,8 @@ class DiffusionModel(GenerativeModel):
         """256 for 8-bit images; ``None`` for continuous vectors."""
         return 256 if len(self.data_shape) == 3 else None
 
+    config_objects = ("network",)
+
     def __init__(
         self,
         network,
@@ -408,14 +410,6 @@ class DiffusionModel(GenerativeModel):
             }
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        import copy
-
-        config = copy.deepcopy(config)
-        config["network"] = keras.saving.deserialize_keras_object(config["network"])
-        return cls(**config)
 
     # ---------------------------------------------------------------- tensors
     def _extract(self, values, t):
@@ -1161,7 +1155,9 @@ class DiffusionModel(GenerativeModel):
                 out["log_variance"] = self._model_log_variance(t, fraction)
             return out
 
-        compiled = self.compiled_inference(("denoise", guidance is not None, use_ema), predict)
+        compiled = self.compiled_inference(
+            ("denoise", guidance is not None, use_ema), predict
+        )
         scale = ops.convert_to_tensor(0.0 if guidance is None else guidance, "float32")
         return map_batches(
             lambda x, tb, lb: compiled(

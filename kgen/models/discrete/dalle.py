@@ -16,7 +16,6 @@ and attributes measured on each image (`kgen.text.attribute_captions`:
 follow such prompts, which is the method, not DALL-E's scale.
 """
 
-import copy
 import os
 
 import keras
@@ -98,6 +97,7 @@ class DALLE(StagedModel):
     data_kind = "unit"
     capabilities = frozenset({Capability.SAMPLE, Capability.TEXT_TO_IMAGE})
     stages = ("image_tokenizer", "transformer")
+    config_objects = ("image_tokenizer", "transformer", "text_tokenizer")
 
     def __init__(self, image_tokenizer, transformer, text_tokenizer, **kwargs):
         super().__init__(**kwargs)
@@ -309,13 +309,6 @@ class DALLE(StagedModel):
         for key in ("image_tokenizer", "transformer", "text_tokenizer"):
             config[key] = keras.saving.serialize_keras_object(getattr(self, key))
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)
-        for key in ("image_tokenizer", "transformer", "text_tokenizer"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
     def save_assets(self, dir_path):
         """Writes the text tokenizer's vocabulary as ``vocabulary.txt``."""

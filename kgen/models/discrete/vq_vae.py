@@ -15,8 +15,6 @@ the loss, the metrics and every verb, written once over the model's code
 ``HierarchicalVQVAE``).
 """
 
-import copy
-
 import keras
 import numpy as np
 from keras import ops
@@ -484,6 +482,8 @@ class VQVAE(VectorQuantizedAutoencoder):
 
     levels = ("codes",)
 
+    config_objects = ("encoder", "decoder", "quantizer")
+
     def __init__(self, encoder, decoder, quantizer, image_shape=None, **kwargs):
         super().__init__(**kwargs)
         self.encoder = encoder
@@ -551,14 +551,6 @@ class VQVAE(VectorQuantizedAutoencoder):
             }
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        # a deep copy: deserializing the networks consumes their configs
-        config = copy.deepcopy(config)
-        for key in ("encoder", "decoder", "quantizer"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
 
 def conv_vqvae(

@@ -15,7 +15,6 @@ stage; ``sample`` draws the top codes, then the bottom codes given them,
 with the priors' fast sampler, and decodes.
 """
 
-import copy
 import math
 
 import keras
@@ -129,6 +128,14 @@ class HierarchicalVQVAE(VectorQuantizedAutoencoder):
 
     levels = ("top", "bottom")
 
+    config_objects = (
+        "encoder",
+        "bottom_encoder",
+        "decoder",
+        "top_quantizer",
+        "bottom_quantizer",
+    )
+
     def __init__(
         self,
         encoder,
@@ -239,19 +246,6 @@ class HierarchicalVQVAE(VectorQuantizedAutoencoder):
             config[key] = keras.saving.serialize_keras_object(getattr(self, key))
         config["image_shape"] = list(self.image_shape)
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)
-        for key in (
-            "encoder",
-            "bottom_encoder",
-            "decoder",
-            "top_quantizer",
-            "bottom_quantizer",
-        ):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
 
 def _pair(value, name):
@@ -439,6 +433,7 @@ class VQVAE2(StagedModel):
         }
     )
     stages = ("tokenizer", "top_prior", "bottom_prior")
+    config_objects = stages
 
     def __init__(self, tokenizer, top_prior, bottom_prior, **kwargs):
         super().__init__(**kwargs)
@@ -645,13 +640,6 @@ class VQVAE2(StagedModel):
         for key in self.stages:
             config[key] = keras.saving.serialize_keras_object(getattr(self, key))
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = copy.deepcopy(config)
-        for key in cls.stages:
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
 
 def conv_vqvae2(

@@ -1,7 +1,5 @@
 """A regular (deterministic) autoencoder with an L2 reconstruction loss."""
 
-import copy
-
 import keras
 from keras import ops
 
@@ -85,6 +83,8 @@ class Autoencoder(LatentVerbsMixin, GenerativeModel):
     )
     supports_sample_weight = True
 
+    config_objects = ("encoder", "decoder")
+
     def __init__(self, encoder, decoder, image_shape=None, **kwargs):
         super().__init__(**kwargs)
         self.encoder = encoder
@@ -153,14 +153,6 @@ class Autoencoder(LatentVerbsMixin, GenerativeModel):
             }
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        # a deep copy: deserializing the networks consumes their configs
-        config = copy.deepcopy(config)
-        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
-        config["decoder"] = keras.saving.deserialize_keras_object(config["decoder"])
-        return cls(**config)
 
 
 def mlp_autoencoder(image_shape, code_dim=32, hidden_units=(256,), **kwargs):

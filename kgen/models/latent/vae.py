@@ -1,6 +1,5 @@
 """The variational autoencoder and its fully connected and convolutional builders."""
 
-import copy
 import math
 
 import keras
@@ -334,6 +333,8 @@ class VAE(LatentVerbsMixin, GenerativeModel):
     # The posterior family; CategoricalVAE sets "categorical" and makes its own
     # sampling layer after this constructor.
     posterior = "gaussian"
+
+    config_objects = ("encoder", "decoder")
 
     def __init__(
         self,
@@ -1125,14 +1126,6 @@ class VAE(LatentVerbsMixin, GenerativeModel):
             }
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        # a deep copy: deserializing the networks consumes their configs
-        config = copy.deepcopy(config)
-        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
-        config["decoder"] = keras.saving.deserialize_keras_object(config["decoder"])
-        return cls(**config)
 
 
 def mlp_vae_networks(
