@@ -35,6 +35,22 @@ for _case in MODEL_CASES:
         CASES.append(_case)
 
 
+_MODELS = {}
+
+
+def _model(case):
+    """The case's model, built once for all the checks of this file.
+
+    The checks of one case run on one pytest-xdist worker (``conftest.py``
+    groups this file's tests by case), in file order; none depends on the
+    model being untrained, and the last one (``sample_weight``) leaves the
+    weights as they were or refuses to fit.
+    """
+    if case.name not in _MODELS:
+        _MODELS[case.name] = case.make()
+    return _MODELS[case.name]
+
+
 def _declares(*capabilities):
     """The cases whose model class declares any of ``capabilities``."""
     return [
@@ -88,7 +104,7 @@ def test_every_registered_model_class_has_a_case():
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_the_declaration_is_true(case):
-    model = case.make()
+    model = _model(case)
     convention = model.data_convention
     assert isinstance(convention, DataConvention)
     assert model.capabilities and all(
@@ -114,7 +130,7 @@ def test_the_declaration_is_true(case):
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_conditioning_is_one_check(case):
-    model = case.make()
+    model = _model(case)
     x, labels = _examples(case)
     if model.num_classes is None:
         with pytest.raises(ValueError, match="unconditional"):
@@ -134,7 +150,7 @@ def test_conditioning_is_one_check(case):
 
 @pytest.mark.parametrize("case", _declares(Capability.SAMPLE), ids=lambda c: c.name)
 def test_sample_means_the_same_everywhere(case):
-    model = case.make()
+    model = _model(case)
     x, labels = _examples(case)
     extra = _conditions(model, labels, 2)
     first = model.sample(2, seed=3, **extra)
@@ -163,7 +179,7 @@ def test_sample_means_the_same_everywhere(case):
     ids=lambda c: c.name,
 )
 def test_bits_per_dim_is_per_example(case):
-    model = case.make()
+    model = _model(case)
     x, labels = _examples(case)
     extra = _conditions(model, labels, len(x))
     num_dims = model.data_convention.num_dims
@@ -190,7 +206,7 @@ def test_bits_per_dim_is_per_example(case):
 
 @pytest.mark.parametrize("case", _declares(Capability.ENCODE), ids=lambda c: c.name)
 def test_encode_returns_named_outputs_that_decode_takes(case):
-    model = case.make()
+    model = _model(case)
     x, labels = _examples(case)
     extra = _conditions(model, labels, len(x))
     encoded = model.encode(x, **extra)
@@ -203,12 +219,15 @@ def test_encode_returns_named_outputs_that_decode_takes(case):
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_sample_weight_is_honoured_or_refused(case):
-    model = case.make()
+    model = _model(case)
     x, y = case.data()
     weights = np.zeros(len(next(iter(x.values())) if isinstance(x, dict) else x))
     if model.supports_sample_weight:
-        # all-zero weights: a zero loss, so the weights do not move
+        # all-zero weights: a zero loss, so the weights do not move (the
+        # model is built first: an unbuilt model has no weights to compare)
+        case.outputs(model, x, y)
         before = [keras.ops.convert_to_numpy(v) for v in model.trainable_variables]
+        assert before, "the model has no trainable weights to compare"
         model.fit(x, y, sample_weight=weights, batch_size=case.batch_size, verbose=0)
         for old, new in zip(before, model.trainable_variables):
             np.testing.assert_allclose(keras.ops.convert_to_numpy(new), old, atol=1e-7)

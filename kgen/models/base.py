@@ -299,9 +299,15 @@ class GenerativeModel(keras.Model):
     # ---------------------------------------------------------------- training
     @staticmethod
     def _keep_sample_weight(x, y, kwargs):
-        # see `placeholder_targets`: without a y, Keras drops sample_weight
-        if y is None and kwargs.get("sample_weight") is not None and _is_array_like(x):
+        # see `placeholder_targets`: without a y, Keras drops sample_weight,
+        # for an array x and for a dict of arrays (a conditional model's
+        # {"images": ..., "labels": ...}) alike
+        if y is not None or kwargs.get("sample_weight") is None:
+            return y
+        if _is_array_like(x):
             return placeholder_targets(len(x))
+        if isinstance(x, dict) and x and all(map(_is_array_like, x.values())):
+            return placeholder_targets(len(next(iter(x.values()))))
         return y
 
     def fit(self, x=None, y=None, *args, callbacks=None, **kwargs):

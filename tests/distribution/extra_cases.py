@@ -94,3 +94,32 @@ EXTRA_CASES = [
 ]
 for _extra in EXTRA_CASES:
     _extra.batch_size = 8
+
+#: The cases the suite runs by default: one per family and one per kind of
+#: training step that distribution can get wrong (a loss mean, a gradient
+#: penalty with fresh critic batches, synchronized batch statistics and class
+#: conditioning, an EMA codebook update, a diffusion loss over random times, a
+#: lazy phase under ``cond``). The other cases share these steps' code; all of
+#: them run with ``KGEN_DEVICE_CASES=all`` (or a comma-separated list of names).
+DEFAULT_CASES = (
+    "VAE",
+    "PixelCNN",
+    "WGANGP",
+    "WGANGP_fresh",
+    "BigGAN",
+    "VQVAE",
+    "DiffusionModel",
+    "ThreeNetworks",
+)
+
+
+def selected_names(all_names):
+    """The case names ``KGEN_DEVICE_CASES`` selects from ``all_names``."""
+    wanted = os.environ.get("KGEN_DEVICE_CASES", "")
+    if wanted == "all":
+        return list(all_names)
+    names = wanted.split(",") if wanted else DEFAULT_CASES
+    unknown = sorted(set(names) - set(all_names))
+    if unknown:
+        raise ValueError(f"KGEN_DEVICE_CASES names unknown cases {unknown}")
+    return [n for n in all_names if n in names]

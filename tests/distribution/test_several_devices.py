@@ -6,7 +6,9 @@ TensorFlow's ``tf.distribute.MirroredStrategy`` over two logical CPUs (see
 ``train_on_devices.py``). The released Keras has no distribution for torch.
 
 The cases are one per model class of the conformance registry and the
-multi-network cases of ``extra_cases.py``. With plain SGD, a loss that is not
+multi-network cases of ``extra_cases.py``: by default one per family and per
+kind of training step (``extra_cases.DEFAULT_CASES``, to keep the suite's
+time), every one with ``KGEN_DEVICE_CASES=all``. With plain SGD, a loss that is not
 divided by the number of replicas shows twice: in the logged loss (Keras
 multiplies every replica's loss back for display) and in an update twice as
 large (``tf.distribute`` sums the replicas' gradients).
@@ -23,11 +25,13 @@ import pytest
 from conformance import collect
 
 sys.path.insert(0, os.path.dirname(__file__))
-from extra_cases import EXTRA_CASES  # noqa: E402
+from extra_cases import EXTRA_CASES, selected_names  # noqa: E402
 
 BACKEND = keras.config.backend()
 SCRIPT = os.path.join(os.path.dirname(__file__), "train_on_devices.py")
-NAMES = sorted({c.name for c in collect()[1]}) + [c.name for c in EXTRA_CASES]
+NAMES = selected_names(
+    sorted({c.name for c in collect()[1]}) + [c.name for c in EXTRA_CASES]
+)
 
 needs_distribution = pytest.mark.skipif(
     BACKEND == "torch",

@@ -12,8 +12,9 @@ because the emulated devices must be configured before the backend starts)::
   for the process (a second strategy reuses the first one's collective
   instance keys: "Shape mismatch in the collective instance").
 
-The cases are every case of the conformance registry (one per model class)
-and ``extra_cases.EXTRA_CASES``. Each fresh model is recompiled with plain SGD
+The cases are those of the conformance registry (one per model class) and
+``extra_cases.EXTRA_CASES``; by default the subset
+``extra_cases.DEFAULT_CASES``, all of them with ``KGEN_DEVICE_CASES=all``. Each fresh model is recompiled with plain SGD
 (Adam normalises the gradient's scale away, so it would hide a loss that is
 wrong by a factor of the number of replicas), then fitted on one device and
 under the distribution from the same seed and data. The logged losses, the
@@ -51,7 +52,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.dirname(__file__))
 from conformance import collect  # noqa: E402
-from extra_cases import EXTRA_CASES  # noqa: E402
+from extra_cases import EXTRA_CASES, selected_names  # noqa: E402
 
 import kgen  # noqa: E402
 
@@ -141,10 +142,8 @@ def _cases():
             seen.add(case.name)
             cases.append(case)
     cases = cases + EXTRA_CASES
-    only = os.environ.get("KGEN_DEVICE_CASES")  # NAME,NAME: a subset, to debug
-    if only:
-        cases = [c for c in cases if c.name in only.split(",")]
-    return cases
+    names = selected_names([c.name for c in cases])
+    return [c for c in cases if c.name in names]
 
 
 def main(argv):
