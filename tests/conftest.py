@@ -8,9 +8,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # time on JAX (and in TensorFlow's XLA sampling loops). Unoptimized machine
 # code compiles about 1.5x faster (measured: a CycleGAN conformance case 38 s
 # -> 20 s); the numbers are the same programs'. Only the tests set this.
-_FAST_COMPILE = "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+_FAST_COMPILE = (
+    "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+)
 if "xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
-    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {_FAST_COMPILE}".strip()
+    os.environ["XLA_FLAGS"] = (
+        f"{os.environ.get('XLA_FLAGS', '')} {_FAST_COMPILE}".strip()
+    )
 sys.path.insert(0, os.path.dirname(__file__))
 
 import keras  # noqa: E402

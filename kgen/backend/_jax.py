@@ -172,7 +172,5 @@ def train_step_then(model, step, after, state, data):
     )
     with keras.StatelessScope(state_mapping=pairs) as scope:
         after()
-    non_trainable = [
-        scope.get_current_value(v) for v in model.non_trainable_variables
-    ]
+    non_trainable = [scope.get_current_value(v) for v in model.non_trainable_variables]
     return logs, (trainable, non_trainable, optimizer_values, metrics)

@@ -92,17 +92,25 @@ def test_sampling_with_truncation_and_conditions():
 
 def test_hierarchical_latent_and_shared_class_embedding_reach_every_block():
     generator, _ = _networks()
-    cbns = [layer for layer in generator.layers if isinstance(layer, ConditionalBatchNormalization)]
+    cbns = [
+        layer
+        for layer in generator.layers
+        if isinstance(layer, ConditionalBatchNormalization)
+    ]
     assert len(cbns) == 2  # one up-block (4 -> 8), two conditional batch norms
     # each up-block's condition is [shared embedding (2), its own z chunk]
     assert all(layer.gain.kernel.shape[0] == 2 + 3 for layer in cbns)
-    embeddings = [layer for layer in generator.layers if isinstance(layer, keras.layers.Embedding)]
+    embeddings = [
+        layer for layer in generator.layers if isinstance(layer, keras.layers.Embedding)
+    ]
     assert len(embeddings) == 1  # shared by every block
     assert any(isinstance(layer, SpectralNorm) for layer in generator.layers)
     # unconditional: the z chunks alone condition the batch norms
     unconditional, discriminator = _networks(num_classes=None)
     cbns = [
-        layer for layer in unconditional.layers if isinstance(layer, ConditionalBatchNormalization)
+        layer
+        for layer in unconditional.layers
+        if isinstance(layer, ConditionalBatchNormalization)
     ]
     assert all(layer.gain.kernel.shape[0] == 3 for layer in cbns)
     assert len(discriminator.inputs) == 1

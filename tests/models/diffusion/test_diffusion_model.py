@@ -214,7 +214,9 @@ def test_unconditional_samples_of_a_conditional_model_ignore_the_labels():
     model = _conditional_model()
     ddim = DDIMSampler(steps=5)
     # guidance_scale=-1: the null label for every sample, labels optional
-    a = model.sample(4, seed=1, conditions=[0, 1, 2, 3], guidance_scale=-1.0, sampler=ddim)
+    a = model.sample(
+        4, seed=1, conditions=[0, 1, 2, 3], guidance_scale=-1.0, sampler=ddim
+    )
     b = model.sample(4, seed=1, guidance_scale=-1.0, sampler=ddim)
     np.testing.assert_array_equal(a, b)
     null = model.decode(
