@@ -350,7 +350,62 @@ def _evaluate(args):
     _print_metrics(metrics)
     if args.out:
         print(f"Wrote {os.path.abspath(_write_json(args.out, metrics))}")
+    if args.report:
+        _write_report(args, model, x, labels, image_size)
     return 0
+
+
+def _report_features(args, convention, image_size):
+    """The sample metrics' features: the data set's domain classifier or pixels."""
+    from kgen import evaluation
+
+    if args.features == "pixels" or not convention.is_image:
+        return None
+    if args.data not in evaluation.DOMAIN_CLASSIFIER_DATASETS:
+        if args.features == "domain":
+            raise CommandError(
+                f"--features domain: no domain classifier for {args.data!r}; "
+                f"there is one for {', '.join(evaluation.DOMAIN_CLASSIFIER_DATASETS)}. "
+                "Use --features pixels."
+            )
+        return None
+    native, _ = _load(args.data, "test", None, args.data_dir)
+    size = None if native.shape[1:3] == tuple(image_size) else int(image_size[0])
+    print(f"features: the {args.data} domain classifier (trained once, then cached)")
+    return evaluation.domain_classifier(args.data, image_size=size, seed=args.seed)
+
+
+def _write_report(args, model, x, labels, image_size):
+    from kgen import evaluation
+
+    convention = model.data_convention
+    history = None
+    history_path = args.history or os.path.join(
+        os.path.dirname(os.path.abspath(args.model_path)), "history.json"
+    )
+    if os.path.isfile(history_path):
+        with open(history_path, encoding="utf-8") as handle:
+            history = json.load(handle)
+    elif args.history:
+        raise CommandError(f"No history file at {args.history!r}.")
+    train = None
+    if convention.is_image:
+        images, _ = _load(args.data, "train", image_size, args.data_dir)
+        train = convention.from_uint8(images[: args.max_train_neighbours])
+    report = evaluation.evaluation_report(
+        model,
+        x,
+        labels if model.num_classes is not None else None,
+        out=args.report,
+        train=train,
+        history=history,
+        feature_extractor=_report_features(args, convention, image_size),
+        num_generated=args.num_generated,
+        num_samples=args.iwae_samples,
+        seed=args.seed,
+        data_name=f"{args.data} ({args.split} split)",
+    )
+    print(f"Wrote {os.path.abspath(report['files']['markdown'])} and report.html")
 
 
 def _demo(args):
@@ -533,7 +588,8 @@ def build_parser():
         epilog=(
             "example:\n"
             "  kgen evaluate runs/vae/model.keras --data digits --split test "
-            "--out runs/vae/test.json"
+            "--out runs/vae/test.json\n"
+            "  kgen evaluate runs/vae/model.keras --data digits --report runs/vae/report"
         ),
     )
     evaluate.add_argument("model_path", help="path of a .keras file")
@@ -549,6 +605,39 @@ def build_parser():
     )
     evaluate.add_argument("--max-examples", type=_positive_int, help="use the first N")
     evaluate.add_argument("--out", help="also write the metrics to this JSON file")
+    evaluate.add_argument(
+        "--report",
+        metavar="DIR",
+        help=(
+            "write report.md / report.html / report.json and figures: likelihood, "
+            "sample quality beside the real-vs-real floor, samples, nearest "
+            "neighbours, training history (what the model's capabilities allow)"
+        ),
+    )
+    evaluate.add_argument(
+        "--features",
+        choices=("auto", "domain", "pixels"),
+        default="auto",
+        help=(
+            "features of the report's sample metrics: the data set's domain "
+            "classifier (auto: when there is one) or [0, 1] pixels"
+        ),
+    )
+    evaluate.add_argument(
+        "--num-generated",
+        type=_positive_int,
+        help="samples drawn for the report's sample metrics (default: as many as data)",
+    )
+    evaluate.add_argument(
+        "--max-train-neighbours",
+        type=_positive_int,
+        default=10000,
+        help="training images searched for nearest neighbours (default 10000)",
+    )
+    evaluate.add_argument(
+        "--history",
+        help="history JSON to plot (default: history.json beside the model, if any)",
+    )
     add_common(evaluate)
     evaluate.set_defaults(handler=_evaluate)
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from kgen import cli, evaluation, recipes, viz
-from kgen.contract import Capability
+from kgen.contract import Capability, DataConvention
 from kgen.models import GenerativeModel
 
 TINY = ["--option", "latent_dim=2", "--option", "hidden_units=[16]"]
@@ -388,3 +388,34 @@ def test_train_and_evaluate_an_autoregressive_recipe(tmp_path, capsys):
     assert cli.main(args + ["--out", str(out)]) == 0
     again = json.loads(out.read_text())
     assert again["bits_per_dim"] == pytest.approx(metrics["bits_per_dim"], rel=1e-5)
+
+
+def test_evaluate_writes_a_report(trained_run, tmp_path, monkeypatch):
+    # the digits' domain classifier is trained once into an empty cache here
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    report_dir = tmp_path / "report"
+    model_path = str(trained_run / "model.keras")
+    args = ["evaluate", model_path, "--data", "digits", "--max-examples", "60"]
+    args += ["--iwae-samples", "4", "--report", str(report_dir)]
+    assert cli.main(args + ["--num-generated", "40"]) == 0
+    report = json.loads((report_dir / "report.json").read_text())
+    for name in ("report.md", "report.html", "samples.png", "neighbours.png"):
+        assert (report_dir / name).stat().st_size > 0, name
+    # the history beside the model is plotted; the features are the digits
+    # classifier's, named in the table's text
+    assert (report_dir / "history.png").stat().st_size > 0
+    markdown = (report_dir / "report.md").read_text()
+    assert "digits classifier" in report["sample_quality"]["features"]
+    assert report["sample_quality"]["features"] in markdown
+    assert report["sample_quality"]["num_generated"] == 40
+    assert report["nearest_neighbours"]["reference"] == "training data"
+    assert "IWAE" in report["likelihood"]["estimator"] and "K=4" in markdown
+    # pixels on request; a data set without a classifier is refused by name
+    assert cli.main(args + ["--features", "pixels", "--num-generated", "8"]) == 0
+    report = json.loads((report_dir / "report.json").read_text())
+    assert "pixels" in report["sample_quality"]["features"]
+    parsed = cli.build_parser().parse_args(
+        ["evaluate", model_path, "--data", "mnist", "--features", "domain"]
+    )
+    with pytest.raises(cli.CommandError, match="no domain classifier for 'mnist'"):
+        cli._report_features(parsed, DataConvention("unit", (8, 8, 1)), (8, 8))

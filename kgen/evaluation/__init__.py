@@ -10,6 +10,7 @@ computed.
 from kgen.evaluation.classifier_score import ClassifierScore, classifier_score
 from kgen.evaluation.density import GaussianMixture, KernelDensity
 from kgen.evaluation.features import (
+    DOMAIN_CLASSIFIER_DATASETS,
     INCEPTION_WEIGHTS_FILE,
     INCEPTION_WEIGHTS_URL,
     ClassifierFeatures,
@@ -59,6 +60,7 @@ from kgen.evaluation.outliers import (
     auroc,
     perturb_pixels,
 )
+from kgen.evaluation.report import evaluation_report
 from kgen.evaluation.sample_quality import (
     DEFAULT_SAMPLE_METRICS,
     SAMPLE_METRICS,

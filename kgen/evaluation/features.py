@@ -62,6 +62,8 @@ _DATASET_TITLES = {
     "digits": "digits",
     "color_patches": "colour-patches",
 }
+#: the data sets `domain_classifier` can train a classifier of
+DOMAIN_CLASSIFIER_DATASETS = tuple(_DATASET_TITLES)
 
 
 def _convention(convention):
