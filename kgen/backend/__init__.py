@@ -8,6 +8,8 @@ steps). The implementation is chosen once, from ``keras.config.backend()``.
 
 import keras
 
+from kgen.backend.groups import shared_loss_groups  # noqa: F401
+
 _name = keras.config.backend()
 
 if _name == "tensorflow":
@@ -149,10 +151,12 @@ class _PhaseBase:
         return the loss unchanged). The logs keep the unscaled values.
         """
         replicas = num_replicas()
-        scaled = []
+        scaled, divided = [], {}
         for loss, (_, optimizer) in zip(losses, self.updates):
             if replicas > 1:
-                loss = loss / replicas
+                # one division per distinct loss: updates that share a loss
+                # keep sharing it (see `shared_loss_groups`)
+                loss = divided.setdefault(id(loss), loss / replicas)
             scaled.append(optimizer.scale_loss(loss))
         return scaled
 

@@ -2,6 +2,8 @@ import jax
 import jax.numpy as jnp
 import keras
 
+from kgen.backend.groups import shared_loss_groups
+
 # The stateless scope of the multi-optimizer step being traced, if any.
 _active_scopes = []
 
@@ -57,6 +59,8 @@ def _run_phase(phase, all_variables, values):
     id_lists = [[id(v) for v in variables] for variables, _ in updates]
     differentiated = {i for ids in id_lists for i in ids}
 
+    groups = []  # updates sharing a loss, found while tracing
+
     def scaled_losses(*group_values):
         current = dict(values)
         for ids, group in zip(id_lists, group_values):
@@ -64,7 +68,9 @@ def _run_phase(phase, all_variables, values):
 
         def run():
             losses, phase_logs = phase.compute()
-            return tuple(phase.losses_for_gradients(losses)), dict(phase_logs)
+            scaled = phase.losses_for_gradients(losses)
+            groups[:] = shared_loss_groups(scaled)
+            return tuple(scaled), dict(phase_logs)
 
         (losses, phase_logs), new_values = _run_in_scope(run, all_variables, current)
         # Keep state updates (batch-norm statistics, seed generators, counters)
@@ -80,13 +86,17 @@ def _run_phase(phase, all_variables, values):
         scaled_losses, *group_values, has_aux=True
     )
     values.update(kept)
-    all_grads = []
-    for i in range(len(updates)):
+    # one backward pass per distinct loss: the cotangent selects the loss,
+    # and the pass gives the gradient for every update that shares it
+    all_grads = [None] * len(updates)
+    for group in groups:
         cotangent = tuple(
-            jnp.ones_like(x) if j == i else jnp.zeros_like(x)
+            jnp.ones_like(x) if j == group[0] else jnp.zeros_like(x)
             for j, x in enumerate(losses)
         )
-        all_grads.append(vjp_fn(cotangent)[i])
+        grads = vjp_fn(cotangent)
+        for i in group:
+            all_grads[i] = grads[i]
     for grads, ids, group, (_, optimizer) in zip(
         all_grads, id_lists, group_values, updates
     ):

@@ -1,5 +1,7 @@
 import tensorflow as tf
 
+from kgen.backend.groups import shared_loss_groups
+
 
 def input_gradients(fn, x):
     x = tf.convert_to_tensor(x)
@@ -28,13 +30,18 @@ def _run_phase(phase):
     with tf.GradientTape(persistent=len(updates) > 1) as tape:
         losses, phase_logs = phase.compute()
         scaled = phase.losses_for_gradients(losses)
-    # Every gradient is taken before any update is applied.
-    all_grads = []
-    for loss, (variables, _) in zip(scaled, updates):
-        grads = tape.gradient(loss, variables)
-        all_grads.append(
-            [tf.zeros_like(v) if g is None else g for g, v in zip(grads, variables)]
-        )
+    # Every gradient is taken before any update is applied; updates that
+    # share a loss share its backward pass.
+    all_grads = [None] * len(updates)
+    for group in shared_loss_groups(scaled):
+        variables = [v for i in group for v in updates[i][0]]
+        grads = tape.gradient(scaled[group[0]], variables)
+        grads = [tf.zeros_like(v) if g is None else g for g, v in zip(grads, variables)]
+        start = 0
+        for i in group:
+            count = len(updates[i][0])
+            all_grads[i] = grads[start : start + count]
+            start += count
     del tape
     for grads, (variables, optimizer) in zip(all_grads, updates):
         optimizer.apply(grads, variables)

@@ -1,5 +1,7 @@
 import torch
 
+from kgen.backend.groups import shared_loss_groups
+
 
 def input_gradients(fn, x):
     if not isinstance(x, torch.Tensor):
@@ -35,20 +37,26 @@ def _run_phase(phase):
     scaled = phase.losses_for_gradients(losses)
     # Every gradient is taken before any update is applied; autograd.grad
     # leaves `.grad` of other variables untouched.
-    all_grads = []
-    for i, (loss, (variables, _)) in enumerate(zip(scaled, updates)):
+    # Updates that share a loss share its backward pass.
+    all_grads = [None] * len(updates)
+    groups = shared_loss_groups(scaled)
+    for number, group in enumerate(groups):
+        variables = [v for i in group for v in updates[i][0]]
         grads = torch.autograd.grad(
-            loss,
+            scaled[group[0]],
             [v.value for v in variables],
-            retain_graph=i < len(updates) - 1,
+            retain_graph=number < len(groups) - 1,
             allow_unused=True,
         )
-        all_grads.append(
-            [
-                torch.zeros_like(v.value) if g is None else g
-                for g, v in zip(grads, variables)
-            ]
-        )
+        grads = [
+            torch.zeros_like(v.value) if g is None else g
+            for g, v in zip(grads, variables)
+        ]
+        start = 0
+        for i in group:
+            count = len(updates[i][0])
+            all_grads[i] = grads[start : start + count]
+            start += count
     with torch.no_grad():
         for grads, (variables, optimizer) in zip(all_grads, updates):
             optimizer.apply(grads, variables)

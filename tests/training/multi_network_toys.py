@@ -17,7 +17,7 @@ which the resume and several-devices checks rely on.
 import keras
 from keras import ops
 
-from kgen.backend import Phase
+from kgen.backend import JointPhase, Phase
 from kgen.training import MultiNetworkModel
 
 
@@ -99,3 +99,48 @@ def sgd_optimizers(learning_rate=0.1):
         name: keras.optimizers.SGD(learning_rate)
         for name in ThreeNetworks.network_names
     }
+
+
+@keras.saving.register_keras_serializable(package="kgen_tests")
+class SharedObjective(MultiNetworkModel):
+    """Two networks updated from one loss in one ``JointPhase`` (as CycleGAN's
+    generators): ``shared=True`` returns the same loss tensor for both
+    updates (one backward pass), ``False`` a copy for the second (two)."""
+
+    network_names = ("first", "second")
+    data_kind = "real"
+    num_levels = None
+
+    def __init__(self, dim=2, shared=True, **kwargs):
+        super().__init__(**kwargs)
+        self.dim = dim
+        self.shared = shared
+        self.first = keras.Sequential([keras.Input((dim,)), keras.layers.Dense(dim)])
+        self.second = keras.Sequential([keras.Input((dim,)), keras.layers.Dense(dim)])
+        self.data_shape = (dim,)
+        self.loss_tracker = keras.metrics.Mean(name="joint_loss")
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker]
+
+    def training_phases(self, data):
+        x, _ = self.unpack_batch(data)
+
+        def losses():
+            loss = ops.mean(ops.square(self.second(self.first(x)) - 1.0))
+            other = loss if self.shared else loss * 1.0
+            return [loss, other], {"joint_loss": loss}
+
+        return [
+            JointPhase(
+                losses,
+                [
+                    (self.first.trainable_variables, self.network_optimizers["first"]),
+                    (
+                        self.second.trainable_variables,
+                        self.network_optimizers["second"],
+                    ),
+                ],
+            )
+        ]

@@ -234,3 +234,28 @@ def test_a_subclass_without_networks_or_phases_says_what_is_missing():
 
     with pytest.raises(ValueError, match="network_names"):
         Empty().compile()
+
+
+def test_updates_sharing_a_loss_take_one_backward_pass_with_the_same_result():
+    from multi_network_toys import SharedObjective
+
+    from kgen.backend import shared_loss_groups
+
+    x = points(16, seed=5)
+    models = []
+    for shared in (True, False):
+        keras.utils.set_random_seed(7)
+        model = SharedObjective(shared=shared)
+        model.compile(
+            optimizers={n: keras.optimizers.SGD(0.1) for n in model.network_names}
+        )
+        model.fit(x, batch_size=8, epochs=2, shuffle=False, verbose=0)
+        models.append(model)
+    # the same loss tensor for both updates is one group; a copy is two
+    loss = keras.ops.ones(())
+    assert shared_loss_groups([loss, loss]) == [[0, 1]]
+    assert shared_loss_groups([loss, loss * 1.0]) == [[0], [1]]
+    for a, b in zip(models[0].get_weights(), models[1].get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    for model in models:
+        assert [int(o.iterations) for o in model.network_optimizers.values()] == [4, 4]
