@@ -30,13 +30,40 @@ if keras.config.backend() == "torch":
     torch.set_num_threads(1)
 
 
+#: JAX on the CPU maps memory for every compiled program (XLA's JIT code);
+#: a worker that has run a few hundred tests holds tens of thousands of
+#: mappings, and at the kernel's default limit (vm.max_map_count = 65530) the
+#: next compile segfaults (seen in CI, late in the JAX run). Above this many
+#: mappings the worker drops JAX's compilation caches.
+_MAP_LIMIT = 30000
+_COLLECT_EVERY = 25
+_tests_run = [0]
+
+
+def _memory_maps():
+    try:
+        with open("/proc/self/maps", "rb") as handle:
+            return sum(1 for _ in handle)
+    except OSError:  # not Linux
+        return 0
+
+
 @pytest.fixture(autouse=True)
 def _fresh_keras_state():
     # free_memory=False: clear_session's full gc.collect() cost 0.3 s in a new
     # worker and 2 s in one that has run a few hundred tests, before every
-    # test: measured, more than half of the whole suite's time. Python's own
-    # collector still runs; see pytest_collection_finish for the frozen heap.
+    # test: measured, more than half of the whole suite's time. Instead a
+    # collection every few tests frees the dead models (and their compiled
+    # programs); see pytest_collection_finish for the frozen heap.
     keras.utils.clear_session(free_memory=False)
+    _tests_run[0] += 1
+    if _tests_run[0] % _COLLECT_EVERY == 0:
+        gc.collect()
+        if keras.config.backend() == "jax" and _memory_maps() > _MAP_LIMIT:
+            import jax
+
+            jax.clear_caches()
+            gc.collect()
     keras.utils.set_random_seed(1234)
     yield
 
