@@ -92,7 +92,9 @@ def load_sets(config):
         patches, _ = data.load("color_patches", "test", image_size=8)
         grey = patches.astype("float32").mean(axis=-1, keepdims=True)
         others = {"photograph patches (grey)": grey.round().astype("uint8")}
-        source = "the embedded digits (8x8); outliers: the embedded photographs' patches"
+        source = (
+            "the embedded digits (8x8); outliers: the embedded photographs' patches"
+        )
     else:
         x_train, y_train = data.load("fashion_mnist", "train")
         x_test, y_test = data.load("fashion_mnist", "test")
@@ -224,8 +226,15 @@ def outlier_section(models, sets, config, results):
         perturbed = evaluation.perturb_pixels(
             sets["x_train"], config["background_rate"], seed=1
         )
-        train(background, perturbed, "pixelcnn" if name.startswith("Gated") else "vae", config)
-        ratio = evaluation.OutlierDetector(model, background_model=background, **options)
+        train(
+            background,
+            perturbed,
+            "pixelcnn" if name.startswith("Gated") else "vae",
+            config,
+        )
+        ratio = evaluation.OutlierDetector(
+            model, background_model=background, **options
+        )
         half = len(x_train) // 2
         typical = evaluation.TypicalityTest(
             model, group_size=config["group_size"], **options
