@@ -86,7 +86,7 @@ def settings(args):
             base_filters=4,
             channel_multipliers=(1, 2),
             num_groups=2,
-            num_timesteps=20,
+            num_timesteps=40,
             ddim_steps=(2, 5, 10),
             num_ddpm_samples=4,
             guidance_scales=(0.0, 2.0),
