@@ -1,15 +1,9 @@
 """Smoke test of examples/advanced_gans.py: every section runs and writes its outputs."""
 
-import importlib.util
-import json
-import os
-
 import numpy as np
 import pytest
+from example_scripts import load_example, run_quick
 
-EXAMPLE = os.path.join(
-    os.path.dirname(__file__), "..", "..", "examples", "advanced_gans.py"
-)
 FIGURES = (
     "stylegan2_samples.png",
     "stylegan2_truncation.png",
@@ -23,22 +17,9 @@ FIGURES = (
 )
 
 
-def _example():
-    spec = importlib.util.spec_from_file_location("advanced_gans_example", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.slow
 def test_advanced_gans_example_quick(tmp_path, fresh_machine, capsys):
-    results = _example().main(["--quick", "--out", str(tmp_path)])
-    printed = capsys.readouterr().out
-    for name in FIGURES + ("results.json",):
-        assert (tmp_path / name).stat().st_size > 0, name
-    with open(tmp_path / "results.json") as f:
-        saved = json.load(f)
-    assert saved["backend"] == results["backend"]
+    saved, printed = run_quick("advanced_gans", tmp_path, FIGURES, capsys)
     if fresh_machine:  # no Fashion-MNIST: the stated stand-in
         assert "data: the embedded digits" in printed and "stand-in" in saved["data"]
     # the truncation sweep's last row is psi = 0: one image, the mean style's
@@ -60,7 +41,7 @@ def test_advanced_gans_example_quick(tmp_path, fresh_machine, capsys):
 
 
 def test_quick_data_are_local_and_say_what_they_are(no_local_data_sets, capsys):
-    module = _example()
+    module = load_example("advanced_gans")
     config = module.settings(module.parse_args(["--quick"]))
     fashion = module.load_fashion(config)
     assert "the embedded digits" in capsys.readouterr().out

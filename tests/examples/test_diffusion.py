@@ -1,15 +1,9 @@
 """Smoke test of examples/diffusion.py: every section runs and writes its outputs."""
 
-import importlib.util
-import json
-import os
-
 import numpy as np
 import pytest
+from example_scripts import run_quick
 
-EXAMPLE = os.path.join(
-    os.path.dirname(__file__), "..", "..", "examples", "diffusion.py"
-)
 FIGURES = (
     "forward_process.png",
     "schedules.png",
@@ -20,22 +14,9 @@ FIGURES = (
 )
 
 
-def _example():
-    spec = importlib.util.spec_from_file_location("diffusion_example", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.slow
 def test_diffusion_example_quick(tmp_path, fresh_machine, capsys):
-    results = _example().main(["--quick", "--out", str(tmp_path)])
-    printed = capsys.readouterr().out
-    for name in FIGURES + ("results.json",):
-        assert (tmp_path / name).stat().st_size > 0, name
-    with open(tmp_path / "results.json") as f:
-        saved = json.load(f)
-    assert saved["backend"] == results["backend"]
+    saved, printed = run_quick("diffusion", tmp_path, FIGURES, capsys)
     if fresh_machine:  # no Fashion-MNIST: the stated stand-in
         assert "data: the embedded digits" in printed
     config = saved["config"]

@@ -1,23 +1,16 @@
 """Smoke test of examples/using_densities.py: every section runs and reports."""
 
-import importlib.util
 import json
 import os
 
 import numpy as np
 import pytest
-
-EXAMPLE = os.path.join(
-    os.path.dirname(__file__), "..", "..", "examples", "using_densities.py"
-)
+from example_scripts import load_example
 
 
 @pytest.mark.slow
 def test_using_densities_example_quick(tmp_path, fresh_machine, capsys):
-    spec = importlib.util.spec_from_file_location("using_densities_example", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    results = module.main(["--quick", "--out", str(tmp_path)])
+    results = load_example("using_densities").main(["--quick", "--out", str(tmp_path)])
     printed = capsys.readouterr().out
     assert "data: the embedded digits" in printed  # local files only
     with open(tmp_path / "results.json") as f:
