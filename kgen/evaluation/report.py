@@ -223,6 +223,7 @@ def evaluation_report(
         (True, True)
     """
     from kgen.viz.grid import save_image_grid
+    from kgen.viz.model_pictures import _scale_for, sampling_options
 
     convention = data_convention_of(model)
     x = model.check_x(to_numpy(x))
@@ -296,9 +297,7 @@ def evaluation_report(
 
     # ------------------------------------------------------ sample quality
     if model.has(Capability.SAMPLE):
-        options = {}
-        if model.has(Capability.FAST_SAMPLING):
-            options["method"] = "fast"
+        options = sampling_options(model)
         if labels is not None:
             options["conditions"] = np.resize(labels, num_generated)
         samples = to_numpy(model.sample(num_generated, seed=seed, **options))
@@ -351,7 +350,9 @@ def evaluation_report(
         if convention.is_image:
             path = os.path.join(out, "samples.png")
             shown = samples[:64]
-            save_image_grid(path, shown, value_range=convention, scale=_scale(x))
+            save_image_grid(
+                path, shown, value_range=convention, scale=_scale_for(x.shape[1:])
+            )
             result["files"]["samples"] = path
             page.image("samples.png", f"{len(shown)} samples (seed {seed})")
             reference = x if train is None else model.check_x(to_numpy(train))
@@ -359,7 +360,12 @@ def evaluation_report(
             found = nearest_neighbours(shown, reference, k=4, convention=convention)
             path = os.path.join(out, "neighbours.png")
             save_neighbours_grid(
-                path, shown, reference, found, convention=convention, scale=_scale(x)
+                path,
+                shown,
+                reference,
+                found,
+                convention=convention,
+                scale=_scale_for(x.shape[1:]),
             )
             result["files"]["neighbours"] = path
             result["nearest_neighbours"] = {
@@ -401,8 +407,3 @@ def evaluation_report(
     with open(result["files"]["json"], "w", encoding="utf-8") as handle:
         json.dump(result, handle, indent=2)
     return result
-
-
-def _scale(x):
-    height = x.shape[1] if x.ndim >= 3 else 28
-    return max(1, 64 // max(1, int(height)))
