@@ -18,6 +18,35 @@ if "xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
     )
 sys.path.insert(0, os.path.dirname(__file__))
 
+
+def _share_jax_compilations():
+    """One on-disk JAX compilation cache for this run's processes.
+
+    Keras compiles a new program for every model object, and many tests build
+    the same model again (conformance fits it, reloads it from its ``.keras``
+    file and fits again; the contract checks build the conformance cases
+    once more): the programs are the same, so XLA's compile of each is done
+    once per run. The first process (the pytest-xdist controller) makes the
+    directory and removes it at exit; the workers inherit it. A directory set
+    by the caller (``JAX_COMPILATION_CACHE_DIR``) is used as it is.
+    """
+    if os.environ.get("KERAS_BACKEND") != "jax":
+        return
+    if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+        import atexit
+        import shutil
+        import tempfile
+
+        directory = tempfile.mkdtemp(prefix="kgen-tests-jax-cache-")
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        os.environ["JAX_COMPILATION_CACHE_DIR"] = directory
+    # the suite's programs compile in well under the default 1 s threshold
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.2")
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
+
+
+_share_jax_compilations()
+
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

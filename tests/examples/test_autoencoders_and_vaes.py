@@ -6,6 +6,7 @@ import math
 import os
 
 import keras
+import pytest
 
 EXAMPLE = os.path.join(
     os.path.dirname(__file__), "..", "..", "examples", "autoencoders_and_vaes.py"
@@ -19,7 +20,8 @@ def _load_example():
     return module
 
 
-def test_quick_run_writes_figures_and_numbers(tmp_path):
+@pytest.mark.slow
+def test_autoencoders_and_vaes_example_quick(tmp_path):
     example = _load_example()
     results = example.main(["--quick", "--out", str(tmp_path)])
     written = set(os.listdir(tmp_path))
