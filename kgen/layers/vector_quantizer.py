@@ -508,7 +508,7 @@ class VectorQuantizer(keras.layers.Layer):
             ops.where(done, ops.convert_to_tensor(self.ema_embedding_sum), initial)
         )
         self.embeddings.assign(initial)
-        self.initialized.assign(ops.ones_like(self.initialized))
+        self.initialized.assign(ops.ones_like(ops.convert_to_tensor(self.initialized)))
         return initial
 
     # ------------------------------------------------------------ Keras API
