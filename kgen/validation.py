@@ -86,6 +86,7 @@ def check_images(
     shape=None,
     num_levels=256,
     name="images",
+    values="pixel values",
 ):
     """Check an image batch against the pixel convention of a model family.
 
@@ -99,6 +100,8 @@ def check_images(
             match anything), or ``None`` to skip the shape check.
         num_levels: number of pixel levels for ``kind="integer"``.
         name: what to call the array in messages.
+        values: what to call its integer entries in messages (``"code
+            indices"`` for the grids of a VQ-VAE's codes).
 
     Returns:
         The batch as a NumPy array.
@@ -115,17 +118,17 @@ def check_images(
                 pass  # whole numbers stored as floats are accepted
             else:
                 raise ValueError(
-                    f"Expected integer pixel values in [0, {num_levels - 1}] for "
+                    f"Expected integer {values} in [0, {num_levels - 1}] for "
                     f"{name}; received {describe(x)}. Use "
                     "kgen.data.to_uint8(...) or kgen.data.quantize(...)."
                 )
         elif not (np.issubdtype(x.dtype, np.integer) or x.dtype == bool):
             raise ValueError(
-                f"Expected integer pixel values for {name}; received {describe(x)}."
+                f"Expected integer {values} for {name}; received {describe(x)}."
             )
         if x.size and (x.min() < 0 or x.max() > num_levels - 1):
             raise ValueError(
-                f"Expected integer pixel values in [0, {num_levels - 1}] for "
+                f"Expected integer {values} in [0, {num_levels - 1}] for "
                 f"{name} ({num_levels} levels); received {describe(x)}."
             )
         return x

@@ -149,6 +149,8 @@ class GenerativeModel(keras.Model):
     - ``capabilities``: frozenset of ``kgen.contract.Capability``;
     - ``supports_sample_weight``: whether ``fit(..., sample_weight=...)``
       weights the per-example loss (otherwise it raises).
+    - ``value_noun``: what messages call the entries of integer data
+      (``"pixel values"``; ``"code indices"`` for a model of code grids).
 
     Instance attributes: ``num_classes`` (``None`` unless conditional),
     ``data_shape`` (one example) and ``num_levels`` (levels of the discrete
@@ -163,6 +165,7 @@ class GenerativeModel(keras.Model):
     data_kind = "unit"
     capabilities = frozenset()
     supports_sample_weight = False
+    value_noun = "pixel values"
     num_classes = None
     num_levels = 256
     # config keys that hold serialized Keras objects (networks, quantizers,
@@ -233,6 +236,7 @@ class GenerativeModel(keras.Model):
             shape=shape,
             num_levels=convention.num_levels or 256,
             name=name,
+            values=self.value_noun,
         )
         return x.astype("int32" if convention.kind == "integer" else "float32")
 

@@ -162,6 +162,7 @@ class TextImageTransformer(GenerativeModel):
         {Capability.SAMPLE, Capability.EXACT_LIKELIHOOD, Capability.FAST_SAMPLING}
     )
     supports_sample_weight = True
+    value_noun = "code indices"
 
     def __init__(
         self,
@@ -337,7 +338,7 @@ class TextImageTransformer(GenerativeModel):
             )
         return np.ascontiguousarray(ids).astype("int32")
 
-    def _flat_codes(self, x, name="x"):
+    def _flat_codes(self, x, name="codes"):
         return self.check_x(x, name=name).reshape(-1, self.num_positions)
 
     def check_data(self, x, y=None):
